@@ -1,0 +1,113 @@
+"""The document object that readers produce once and later stages enrich.
+
+A reader turns a file into a :class:`Document`: the text it produced (every offset in a record points
+into this text), the tables it found as cell grids with offsets, and metadata. Later stages add
+:class:`Span` layers keyed by source ("rules", "model"): sections, table cells, metrics. Nothing reads
+the file again.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from gainlp.text import NormText, normalize
+
+
+@dataclass
+class Cell:
+    """One table cell as printed: its text and where that text stands in the document text."""
+
+    text: str
+    start: int
+    end: int
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Table:
+    """A table as a reader found it (HTML, DOCX, PDF).
+
+    ``grid[r][c]`` is the cell whose top-left corner is at (r, c); positions covered by a rowspan or
+    colspan of another cell hold ``None``. A printed blank cell is a Cell with text "".
+    """
+
+    grid: list[list[Cell | None]]
+    start: int
+    end: int
+    page: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.grid)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.grid), default=0)
+
+    def cells(self):
+        for row in self.grid:
+            for c in row:
+                if c is not None:
+                    yield c
+
+
+@dataclass
+class Span:
+    """A labelled stretch of the document text, from one source ("rules", "model", "gold")."""
+
+    start: int
+    end: int
+    label: str
+    source: str = "rules"
+    score: float = 1.0
+    attrs: dict = field(default_factory=dict)
+
+    def text(self, doc: "Document") -> str:
+        return doc.text[self.start : self.end]
+
+
+@dataclass
+class Document:
+    text: str
+    path: str | None = None
+    format: str = "txt"
+    sha256: str = ""
+    tables: list[Table] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    layers: dict[str, list[Span]] = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, text: str, path: str | None = None, fmt: str = "txt", raw: bytes | None = None) -> "Document":
+        data = raw if raw is not None else text.encode("utf-8")
+        return cls(text=text, path=path, format=fmt, sha256=hashlib.sha256(data).hexdigest())
+
+    @cached_property
+    def norm(self) -> NormText:
+        """Normalised text for matching (line breaks kept)."""
+        return normalize(self.text)
+
+    @cached_property
+    def norm_joined(self) -> NormText:
+        """Normalised text with wrapped lines joined (for prose)."""
+        return normalize(self.text, join_lines=True)
+
+    def layer(self, name: str) -> list[Span]:
+        return self.layers.setdefault(name, [])
+
+    def add(self, layer: str, span: Span) -> Span:
+        self.layer(layer).append(span)
+        return span
+
+    def tables_in(self, start: int, end: int) -> list[Table]:
+        """Reader tables that lie (mostly) inside [start, end)."""
+        out = []
+        for t in self.tables:
+            overlap = min(end, t.end) - max(start, t.start)
+            if overlap > 0 and overlap >= 0.5 * (t.end - t.start):
+                out.append(t)
+        return out

@@ -1,0 +1,51 @@
+"""The rule-based extraction pipeline: a Document in, a Record out.
+
+Stages, each enriching the document (its "rules" layer) and filling the record:
+sections -> metadata -> template -> tables -> narrative -> checks.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gainlp.checks import run_checks
+from gainlp.document import Document
+from gainlp.record import Record, Source
+from gainlp.rules import metadata, narrative, sections, tables
+from gainlp.template import detect_template
+
+
+def extract_document(doc: Document) -> Record:
+    """Run the rule pipeline over a document that a reader produced."""
+    record = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format))
+    record.warnings.extend(doc.warnings)
+    record.sections = sections.find_sections(doc)
+    meta = metadata.find_metadata(doc)
+    record.agency, record.year, record.published = meta.agency, meta.year, meta.published
+    result = tables.parse_tables(doc, record.sections, year=record.year)
+    record.template = result.template
+    for name, table in result.tables.items():
+        record.tables[name] = table
+    record.provenance.update(result.provenance)
+    record.warnings.extend(result.warnings)
+    record.narrative_metrics = narrative.find_metrics(doc, record.sections, result.regions)
+    record.checks = run_checks(record)
+    if record.template is None:
+        record.warnings.append("no template table found")
+    return record
+
+
+def extract(path_or_text: str | Path, *, fmt: str | None = None) -> Record:
+    """Extract one report: a path to a file (any format a reader handles) or the report's text itself.
+
+    A str that names an existing file is read as a file; any other str is taken as report text.
+    """
+    from gainlp.readers import read, read_text
+
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str) and "\n" not in path_or_text and len(path_or_text) < 4096
+        and Path(path_or_text).is_file()
+    ):
+        doc = read(Path(path_or_text), fmt=fmt)
+    else:
+        doc = read_text(str(path_or_text))
+    return extract_document(doc)
