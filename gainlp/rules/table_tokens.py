@@ -109,10 +109,10 @@ def detect_layout(text: str) -> str:
     if tab_lead >= 0.4 * n:
         return "tab_cells"
     tab_inner = sum(1 for ln in nonempty if "\t" in ln.strip("\t ") or ln.count("\t") >= 2)
-    if tab_inner >= max(3, 0.3 * n):
+    if tab_inner >= max(1, 0.3 * n):
         return "tab_rows"
     blank = sum(1 for ln in lines if not ln.strip())
-    if blank >= 0.6 * n:
+    if n >= 3 and blank >= 0.6 * n:
         return "blank_separated"
     return "line_rows"
 

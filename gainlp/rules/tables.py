@@ -52,6 +52,7 @@ class AssembledTable:
     warnings: list[str] = field(default_factory=list)
     found_rows: int = 0
     cells_found: set[str] = field(default_factory=set)  # rows placed from printed numbers
+    ambiguous: dict[str, list[tuple]] = field(default_factory=dict)  # run-together rows: their readings
     soft_labels: dict[str, Token] = field(default_factory=dict)  # label tokens of softly placed rows
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
@@ -253,7 +254,7 @@ def _resolve_glued(table: AssembledTable, row, tok: Token, prose_numbers) -> lis
         f"({len(candidates)} readings for {n} columns); left null"
     )
     table.cells[row.key] = {c: Placed(None, tok) for c in row.columns}
-    table.cells[row.key]["__candidates__"] = candidates  # type: ignore[assignment]
+    table.ambiguous[row.key] = candidates
     table.label_tokens.append(tok)
     table.cells_found.add(row.key)
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
@@ -334,7 +335,7 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
             regions[name] = (sec.start, sec.end)
             continue
         lo = max((r[1] for r in regions.values() if r), default=0)
-        hit = _key_find(doc, ts.start_markers, lo, len(doc.text))
+        hit = _key_find(doc, ts.start_markers + (label_key(ts.title),), lo, len(doc.text))
         if hit is None:
             regions[name] = None
             continue
@@ -414,10 +415,7 @@ def resolve_ambiguous(table: AssembledTable, name: str, template: str) -> None:
     from gainlp.checks import run_checks
     from gainlp.record import Record, Source
 
-    open_rows = [(r, cols.pop("__candidates__")) for r, cols in table.cells.items() if "__candidates__" in cols]
-    if not open_rows:
-        return
-    for row_key, candidates in open_rows:
+    for row_key, candidates in list(table.ambiguous.items()):
         cols = [c for c in table.cells[row_key]]
         best: list[tuple] = []
         best_fails = None
@@ -433,6 +431,7 @@ def resolve_ambiguous(table: AssembledTable, name: str, template: str) -> None:
         if len(best) == 1 and len(candidates) <= 2000:
             tok = table.cells[row_key][cols[0]].token
             table.cells[row_key] = {c: Placed(v, tok) for c, v in zip(cols, best[0])}
+            del table.ambiguous[row_key]
             table.warnings.append(f"{name}.{row_key}: run-together cells read as {list(best[0])} by the table's checks")
 
 

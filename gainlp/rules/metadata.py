@@ -1,0 +1,329 @@
+"""Report metadata by rules: the publishing agency, the year covered, the publication date.
+
+agency: a name from the title ("和政县卫健局2021年度…报告"), else the signature block (a name line right
+before the closing date), else the opening prose. Whichever is found first is then replaced by the
+fullest printed form of the same name: a longer name elsewhere in the head, the signature or section 一
+that contains it letter by letter and ends the same way (title 区卫健局, preamble 薛城区卫生健康局).
+year: the title's year, else the statistics period ("统计期限自2020年1月1日"), else the most frequent
+plausible year in section 一. published: the closing date in the last lines, else a printed
+"发布时间:2022-01-19", as an ISO date.
+
+The vocabulary (agency suffixes, the words that precede a name in prose, cue words) is the ``metadata``
+block of spec.yaml.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from gainlp.document import Document, Span
+from gainlp.record import Section
+from gainlp.rules.sections import locate_sections
+from gainlp.template import SPEC_PATH
+from gainlp.text import chinese_to_int, is_cjk
+
+_YEAR_MIN, _YEAR_MAX = 2000, 2099
+_TITLE_MAX_LEN = 60  # a title line (or two wrapped ones) is short
+_SIGNATURE_LINES = 8  # the signature block lies in the last non-empty lines
+_AGENCY_MAX_LEN = 30
+_HEAD_PROSE_LEN = 1500  # how far into the report the opening prose is searched for names
+
+_CN_DIGIT = "零〇一二三四五六七八九"
+_DATE = re.compile(
+    r"(?P<y>\d{4}|[" + _CN_DIGIT + r"]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*"
+    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+)
+_ISO_DATE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
+_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
+_DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
+
+
+@dataclass(frozen=True)
+class MetadataVocab:
+    agency_suffixes: tuple[str, ...]
+    left_boundaries: tuple[str, ...]
+    pronouns: tuple[str, ...]
+    year_cues: tuple[str, ...]
+    period_cues: tuple[str, ...]
+    date_cues: tuple[str, ...]
+
+    @property
+    def suffix_re(self) -> re.Pattern:
+        alts = sorted(self.agency_suffixes, key=len, reverse=True)
+        return re.compile("(?:" + "|".join(map(re.escape, alts)) + ")")
+
+
+@lru_cache(maxsize=None)
+def load_vocab(path: str | None = None) -> MetadataVocab:
+    raw = yaml.safe_load(Path(path or SPEC_PATH).read_text(encoding="utf-8"))["metadata"]
+    return MetadataVocab(
+        agency_suffixes=tuple(raw["agency_suffixes"]),
+        left_boundaries=tuple(raw["agency_left_boundaries"]),
+        pronouns=tuple(raw["agency_pronouns"]),
+        year_cues=tuple(raw["year_cues"]),
+        period_cues=tuple(raw["period_cues"]),
+        date_cues=tuple(raw["date_cues"]),
+    )
+
+
+@dataclass
+class Found:
+    """A value and where it is printed (source offsets)."""
+
+    value: str | int
+    start: int
+    end: int
+
+
+@dataclass
+class Metadata:
+    agency: str | None = None
+    year: int | None = None
+    published: str | None = None
+    spans: list[Span] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    def num(s: str) -> int | None:
+        return int(s) if s.isdigit() else chinese_to_int(s)
+
+    year, month, day = num(y), num(m), num(d)
+    if year is None or month is None or day is None:
+        return None
+    if not (_YEAR_MIN <= year <= _YEAR_MAX and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _nonempty_lines(text: str) -> list[tuple[str, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((line, pos))
+        pos += len(line) + 1
+    return out
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _clean_name(name: str) -> str:
+    return "".join(ch for ch in name if is_cjk(ch) or ch in "()（）")
+
+
+def _agency_name(text: str, vocab: MetadataVocab) -> str | None:
+    """``text`` itself when it reads as an agency name: CJK, short, ending in an agency suffix."""
+    name = _clean_name(text)
+    if not (2 <= len(name) <= _AGENCY_MAX_LEN) or name in vocab.pronouns:
+        return None
+    if not any(name.endswith(s) for s in vocab.agency_suffixes):
+        return None
+    return name
+
+
+# ------------------------------------------------------------------------------------------ agency
+
+
+def _title(doc: Document, head_end: int) -> tuple[str, int] | None:
+    """The report title as the normalised text prints it (one line or a few wrapped ones, line breaks
+    kept) and its offset there: short, naming a report, with a year cue."""
+    norm = doc.norm
+    lines = _nonempty_lines(norm.text[: norm_index(doc, head_end)])
+    vocab = load_vocab()
+    for k, (line, pos) in enumerate(lines[:6]):
+        start = pos + len(line) - len(line.lstrip())
+        for last, lpos in lines[k : k + 3]:
+            text = norm.text[start : lpos + len(last.rstrip())]
+            if len(text) > _TITLE_MAX_LEN:
+                break
+            if "报告" in text:
+                if _YEAR.search(text) and any(c in text.replace("\n", "") for c in vocab.year_cues):
+                    return text, start
+                break
+    return None
+
+
+def norm_index(doc: Document, source_offset: int) -> int:
+    """The first index of the normalised (line-keeping) text at or after a source offset."""
+    from bisect import bisect_left
+
+    return bisect_left(doc.norm.offsets, source_offset)
+
+
+def _title_agency(doc: Document, head_end: int, vocab: MetadataVocab) -> Found | None:
+    title = _title(doc, head_end)
+    if not title:
+        return None
+    text, pos = title
+    m = _YEAR.search(text)
+    if not m:
+        return None
+    before = re.sub(r"关于$", "", text[: m.start()].strip())
+    name = _agency_name(before, vocab)
+    if not name:  # "2021年和政县卫健局政府信息公开…": between the year and the topic
+        after = re.split(r"政府信息公开|政务公开|信息公开", text[m.end():], maxsplit=1)[0]
+        name = _agency_name(after, vocab)
+    if not name:
+        return None
+    return _locate(doc, name, doc.norm.to_source(pos, pos + len(text))[0])
+
+
+def _locate(doc: Document, name: str, near: int) -> Found:
+    """Where ``name`` is printed, searching the source text from ``near``."""
+    i = doc.text.find(name, near)
+    if i < 0:
+        i = doc.text.find(name)
+    if i < 0:
+        return Found(name, near, near)
+    return Found(name, i, i + len(name))
+
+
+def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found | None]:
+    """(agency, date) of the closing signature block: a name line followed by a date line."""
+    lines = _nonempty_lines(doc.text)[-_SIGNATURE_LINES:]
+    agency = date = None
+    for k in range(len(lines) - 1, -1, -1):
+        line, pos = lines[k]
+        m = _DATE.search(line)
+        if not m or len(line.strip()) > len(m.group()) + 4:
+            continue
+        iso = _iso(m.group("y"), m.group("m"), m.group("d"))
+        if not iso:
+            continue
+        date = Found(iso, pos + m.start(), pos + m.end())
+        if k > 0:
+            prev, ppos = lines[k - 1]
+            name = _agency_name(prev.strip(), vocab)
+            if name:
+                agency = _locate(doc, name, ppos)
+        break
+    return agency, date
+
+
+def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -> list[Found]:
+    """Agency-like names in running prose: a CJK run ending in an agency suffix, cut after the last
+    word that introduces a name ("向社会公布薛城区卫生健康局" -> 薛城区卫生健康局)."""
+    text = doc.text
+    out = []
+    for m in vocab.suffix_re.finditer(text, start, end):
+        i = m.start()
+        while i > start and is_cjk(text[i - 1]) and m.end() - i < _AGENCY_MAX_LEN:
+            i -= 1
+        run = text[i : m.end()]
+        cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in run[:-1]), default=0)
+        for p in vocab.pronouns:
+            if run.startswith(p, cut):
+                cut += len(p)
+        name = run[cut:]
+        if _agency_name(name, vocab) and len(name) >= 4 and _DIVISION.search(name[:-1]):
+            out.append(Found(name, i + cut, m.end()))
+    # a name printed elsewhere on its own is the name; a longer run ending in it carries prose words
+    names = {f.value for f in out}
+    return [f for f in out if not any(f.value != n and f.value.endswith(n) for n in names)]
+
+
+def _fullest(primary: Found, candidates: list[Found]) -> Found:
+    """The longest candidate that spells out ``primary`` (same last character, primary's characters in order)."""
+    best = primary
+    for c in candidates:
+        if len(c.value) > len(best.value) and c.value[-1] == primary.value[-1] and _is_subsequence(
+            primary.value, c.value
+        ):
+            best = c
+    return best
+
+
+def _agency(doc: Document, sections: list[Section], vocab: MetadataVocab, signature: Found | None) -> Found | None:
+    head_end = sections[0].start if sections else min(len(doc.text), _HEAD_PROSE_LEN)
+    prose_end = sections[1].start if len(sections) > 1 else head_end + _HEAD_PROSE_LEN
+    prose_end = min(prose_end, head_end + _HEAD_PROSE_LEN, len(doc.text))
+    prose = _prose_agencies(doc, 0, prose_end, vocab)
+    title = _title_agency(doc, head_end, vocab)
+    primary = title or signature or (prose[0] if prose else None)
+    if primary is None:
+        return None
+    return _fullest(primary, prose + ([signature] if signature else []))
+
+
+# ------------------------------------------------------------------------------------------ year / date
+
+
+def _plausible(year: int, published: str | None) -> bool:
+    upper = int(published[:4]) if published else _YEAR_MAX
+    return _YEAR_MIN <= year <= upper
+
+
+def _year(doc: Document, sections: list[Section], vocab: MetadataVocab, published: str | None) -> Found | None:
+    head_end = sections[0].start if sections else 0
+    title = _title(doc, head_end) if head_end else None
+    if title:
+        text, pos = title
+        m = _YEAR.search(text)
+        if m and _plausible(int(m.group(1)), published):
+            s, e = doc.norm.to_source(pos + m.start(1), pos + m.end(1))
+            return Found(int(m.group(1)), s, e)
+    text = doc.text
+    for cue in vocab.period_cues:
+        i = text.find(cue)
+        if i >= 0:
+            m = _YEAR.search(text, i, i + len(cue) + 24)
+            if m and _plausible(int(m.group(1)), published):
+                return Found(int(m.group(1)), m.start(1), m.end(1))
+    body = next((s for s in sections if s.number == 1), None)
+    lo, hi = (body.start, body.end) if body else (0, len(text))
+    hits = [m for m in _YEAR.finditer(text, lo, hi) if _plausible(int(m.group(1)), published)]
+    if not hits:
+        return None
+    counts = Counter(int(m.group(1)) for m in hits)
+    year = max(counts, key=lambda y: (counts[y], y))
+    m = next(m for m in hits if int(m.group(1)) == year)
+    return Found(year, m.start(1), m.end(1))
+
+
+def _cued_date(doc: Document, vocab: MetadataVocab) -> Found | None:
+    """A release date printed after a cue such as "发布时间:" near the top."""
+    text = doc.text
+    for cue in vocab.date_cues:
+        i = text.find(cue)
+        while 0 <= i < _HEAD_PROSE_LEN:
+            window = text[i + len(cue) : i + len(cue) + 24]
+            m = _ISO_DATE.search(window) or _DATE.search(window)
+            if m:
+                iso = _iso(m.group("y"), m.group("m"), m.group("d"))
+                if iso:
+                    base = i + len(cue)
+                    return Found(iso, base + m.start(), base + m.end())
+            i = text.find(cue, i + 1)
+    return None
+
+
+# ------------------------------------------------------------------------------------------ API
+
+
+def find_metadata(doc: Document, sections: list[Section] | None = None) -> Metadata:
+    """Agency, year and publication date; adds AGENCY / YEAR / DATE spans to the "rules" layer."""
+    vocab = load_vocab()
+    if sections is None:
+        sections = locate_sections(doc)
+    sig_agency, sig_date = _signature(doc, vocab)
+    date = sig_date or _cued_date(doc, vocab)
+    published = str(date.value) if date else None
+    agency = _agency(doc, sections, vocab, sig_agency)
+    year = _year(doc, sections, vocab, published)
+    meta = Metadata(agency=str(agency.value) if agency else None, year=int(year.value) if year else None,
+                    published=published)
+    for found, label in ((agency, "AGENCY"), (year, "YEAR"), (date, "DATE")):
+        if found is not None and found.end > found.start:
+            attrs = {"value": found.value}
+            meta.spans.append(doc.add("rules", Span(found.start, found.end, label, source="rules", attrs=attrs)))
+    return meta

@@ -1,0 +1,165 @@
+"""The six top-level sections of a report (一、总体情况 … 六、其他需要报告的事项), found by rules.
+
+A heading is a line that starts with top-level numbering (spec ``numbering.top_level``: 一、 1、 (一) 1.
+第一部分 …) followed by a title that one section's pattern matches, or an un-numbered line that is
+exactly such a title. Reports mix numbering styles and print table rows that look like headings
+("三、本年度办理结果" is a row of table 3), so every candidate line is collected first and the headings
+are then chosen as the best-scoring sequence with increasing section numbers: a candidate whose printed
+numeral equals its section number, or that uses the top-level styles 一、/第一部分, weighs more.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gainlp.document import Document, Span
+from gainlp.record import Section
+from gainlp.template import load_spec
+from gainlp.text import chinese_to_int
+
+# numbering styles (indices into spec numbering.top_level) that only top-level headings use
+_TOP_STYLES = (0, 1)
+# a heading merged with its first sentence: the title ends at the first of these
+_TITLE_END = re.compile(r"[。;:!?]|\s")
+_TITLE_MAX_LEN = 40
+_NUMERAL = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十]+")
+
+
+@dataclass
+class HeadingCandidate:
+    """A line that could be the heading of section ``number``."""
+
+    number: int
+    title: str
+    start: int  # source offset of the heading's first printed character
+    end: int  # source offset of the end of the heading line
+    numeral: int | None  # the printed numbering, None for an un-numbered title line
+    style: int | None  # index of the numbering style in the spec, None when un-numbered
+
+    @property
+    def score(self) -> float:
+        s = 1.0
+        if self.numeral is None:
+            return s - 0.2
+        if self.numeral == self.number:
+            s += 0.5
+        if self.style in _TOP_STYLES:
+            s += 0.25
+        return s
+
+
+def _lines(text: str):
+    """(line, start offset) for each line of ``text``."""
+    pos = 0
+    for line in text.split("\n"):
+        yield line, pos
+        pos += len(line) + 1
+
+
+def _match_title(rest: str) -> tuple[int, str] | None:
+    """(section number, title) when ``rest`` (a line without its numbering) starts with a section title."""
+    rest = rest.strip()
+    variants = [rest]
+    m = _TITLE_END.search(rest)
+    if m:
+        variants.append(rest[: m.start()])
+    for v in variants:
+        v = v.strip().rstrip("：:。.")
+        if not v or len(v) > _TITLE_MAX_LEN:
+            continue
+        for sec in load_spec().sections:
+            if sec.matches(v):
+                return sec.number, v
+    return None
+
+
+def _numeral(prefix: str) -> int | None:
+    m = _NUMERAL.search(prefix)
+    if not m:
+        return None
+    tok = m.group()
+    return int(tok) if tok.isdigit() else chinese_to_int(tok)
+
+
+def heading_candidates(doc: Document) -> list[HeadingCandidate]:
+    """Every line that looks like a section heading, in text order."""
+    spec = load_spec()
+    norm = doc.norm
+    out: list[HeadingCandidate] = []
+    for line, pos in _lines(norm.text):
+        stripped = line.lstrip()
+        if not stripped:
+            continue
+        lead = pos + len(line) - len(stripped)
+        found = None
+        for style, pat in enumerate(spec.top_level_numbering):
+            m = pat.match(stripped)
+            if not m:
+                continue
+            hit = _match_title(stripped[m.end():])
+            if hit:
+                found = (hit, _numeral(m.group()), style)
+                break
+        if found is None:
+            hit = _match_title(stripped) if len(stripped.strip()) <= _TITLE_MAX_LEN else None
+            if hit and hit[1] == stripped.strip().rstrip("：:。."):
+                found = (hit, None, None)
+        if found is None:
+            continue
+        (number, title), numeral, style = found
+        start, end = norm.to_source(lead, pos + len(line.rstrip()))
+        out.append(HeadingCandidate(number, title, start, end, numeral, style))
+    return out
+
+
+def choose_headings(cands: list[HeadingCandidate]) -> list[HeadingCandidate]:
+    """The best-scoring subsequence of candidates whose section numbers strictly increase.
+
+    On equal scores the later candidate wins (a table of contents or a title line precedes the heading).
+    """
+    n = len(cands)
+    best = [0.0] * n
+    prev: list[int | None] = [None] * n
+    for i, c in enumerate(cands):
+        best[i] = c.score
+        for j in range(i):
+            if cands[j].number < c.number and best[j] + c.score >= best[i]:
+                best[i] = best[j] + c.score
+                prev[i] = j
+    if not n:
+        return []
+    i: int | None = max(range(n), key=lambda k: (best[k], k))
+    chain = []
+    while i is not None:
+        chain.append(cands[i])
+        i = prev[i]
+    return chain[::-1]
+
+
+def _as_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[Section]:
+    return [
+        Section(number=c.number, title=c.title, start=c.start,
+                end=chosen[k + 1].start if k + 1 < len(chosen) else len(doc.text))
+        for k, c in enumerate(chosen)
+    ]
+
+
+def locate_sections(doc: Document) -> list[Section]:
+    """The top-level sections, in order, without touching the document's layers."""
+    return _as_sections(doc, choose_headings(heading_candidates(doc)))
+
+
+def find_sections(doc: Document) -> list[Section]:
+    """The top-level sections 一–六 in order; adds a SECTION span per heading to the "rules" layer."""
+    chosen = choose_headings(heading_candidates(doc))
+    for c in chosen:
+        doc.add("rules", Span(c.start, c.end, "SECTION", source="rules", attrs={"number": c.number}))
+    return _as_sections(doc, chosen)
+
+
+def section_at(sections: list[Section], offset: int) -> int | None:
+    """The number of the section that holds a source offset, None before the first."""
+    for s in sections:
+        if s.start <= offset < s.end:
+            return s.number
+    return None

@@ -1,0 +1,182 @@
+"""The rule table parser: token assembly on hand-made streams, layouts the seeds do not show."""
+from __future__ import annotations
+
+import pytest
+
+from gainlp.document import Cell, Document, Table
+from gainlp.rules.table_tokens import Token, detect_layout, tokens_from_text
+from gainlp.rules.tables import _splits, assemble, parse_tables
+from gainlp.template import load_spec
+
+
+def _v(text, row_break=False, glued=False):
+    from gainlp.text import parse_cell_number
+
+    ok, val = parse_cell_number(text)
+    assert ok
+    return Token("value", text, 0, len(text), val, row_break, glued)
+
+
+def _l(text, row_break=False):
+    return Token("label", text, 0, len(text), None, row_break)
+
+
+def test_assemble_hand_made_stream_with_header_words_that_equal_row_labels():
+    layout = load_spec().table("applications", "2021")
+    toks = [_l("申请人情况"), _l("自然人"), _l("法人或其他组织"), _l("总计")] + [_v("")] * 7
+    toks += [_l("商业企业"), _l("科研机构"), _l("社会公益组织"), _l("法律服务机构"), _l("其他"), _v("")]
+    toks += [_l("一、本年新收政府信息公开申请数量")] + [_v(x) for x in "1000001"]
+    toks += [_l("（七）总计")] + [_v(x) for x in "2000002"]
+    t = assemble(toks, layout).values()
+    assert t["new_received"] == dict(zip(layout.row("total").columns, [1, 0, 0, 0, 0, 0, 1]))
+    assert t["total"]["total"] == 2  # the header 总计 did not take the total row
+    assert all(v is None for v in t["other_other"].values())  # header 其他 placed nothing
+
+
+def test_row_labels_are_matched_in_template_order():
+    layout = load_spec().table("applications", "2021")
+    toks = [_l("（六）其他处理"), _l("3.其他")] + [_v("5")] * 1 + [_v("")] * 5 + [_v("5")]
+    t = assemble(toks, layout).values()
+    assert t["other_other"]["natural_person"] == 5 and t["other_other"]["total"] == 5
+
+
+def test_only_total_printed_and_padding_blanks():
+    layout = load_spec().table("applications", "2019")
+    toks = [_l("（六）其他处理"), _v("3")]
+    toks += [_l("（七）总计")] + [_v("")] * 6 + [_v("3"), _v(""), _v("")]
+    t = assemble(toks, layout).values()
+    assert t["other"]["total"] == 3 and t["other"]["natural_person"] is None
+    assert t["total"]["total"] == 3 and t["total"]["other_org"] is None
+
+
+def test_splits_without_leading_zeros():
+    assert list(_splits("105", 2)) == [(10, 5)]  # "05" is no number
+    assert sorted(_splits("123", 2)) == [(1, 23), (12, 3)]
+    assert list(_splits("000", 3)) == [(0, 0, 0)]
+
+
+def test_run_together_digits_resolved_by_row_sum_or_left_null_with_warning():
+    layout = load_spec().table("applications", "2021")
+    t = assemble([_l("一、本年新收政府信息公开申请数量"), _v("1000001", glued=True)], layout)
+    assert list(t.values()["new_received"].values()) == [1, 0, 0, 0, 0, 0, 1]
+    layout2 = load_spec().table("active_disclosure", "2021")
+    t2 = assemble([_l("行政规范性文件"), _v("8855698", glued=True)], layout2)
+    assert all(v is None for v in t2.values()["normative_documents"].values())
+    assert any("ambiguous" in w and "8855698" in w for w in t2.warnings)
+
+
+def test_run_together_digits_resolved_by_prose_figures():
+    layout = load_spec().table("active_disclosure", "2021")
+    t = assemble([_l("行政规范性文件"), _v("8855698", glued=True)], layout, prose_numbers={88, 698})
+    assert t.values()["normative_documents"] == {"issued": 88, "abolished": 55, "in_force": 698}
+    assert any("prose" in w for w in t.warnings)
+
+
+def test_detect_layouts():
+    assert detect_layout("规章 |\n0 |\n0 |\n |\n行政许可 |\n5 |") == "pipe_cells"
+    assert detect_layout("规章 | 0 | 0 | 0 |\n行政许可 | 5 | ||\n行政处罚 | 3 | ||") == "pipe_rows"
+    assert detect_layout("\t规章\n\t0\n\t\n\n\t行政许可\n\t3\n") == "tab_cells"
+    assert detect_layout("规章\t0\t0\t0\n行政许可\t5\t\t\n行政处罚\t3\t\t\n") == "tab_rows"
+    assert detect_layout("规章\n\n0\n\n\n0\n\n行政许可\n\n5\n") == "blank_separated"
+    assert detect_layout("规章 0 0 0\n行政许可 5\n") == "line_rows"
+
+
+SPACED = """二、主动公开政府信息情况
+第二十条第（一）项
+信息内容 本年制发件数 本年废止件数 现行有效件数
+规章 1 0 11
+行政规范性文件8855698
+第二十条第（五）项
+行政许可 447228
+- 3 -
+淮安市人民政府2024年政府信息公开工作年度报告
+行政处罚 3985758
+行政强制 88283
+行政事业性收费 96171.6
+三、收到和处理政府信息公开申请情况
+自然人 法人或其他组织 总计
+商业企业 科研机构 社会公 益组织 法律服务机构 其他
+一、本年新收政府信息公开申请数量1000001
+二、上年结转政府信息公开申请数量 3 0 0 0 0 0 3
+（二）部分公开（区分处理的，只计这一情
+形，不计其他情形） 0 0 0 0 0 0 0
+5.要求行政机关确认或重新出
+具已获取信息 1 0 0 0 0 0 1
+（六）其他处理 1.申请人无正当理由逾期不补
+正、行政机关不再处理其政府信息公开申请 2 0 0 0 0 0 2
+3.其他 7 0 0 0 0 0 7
+四、结转下年度继续办理 0 0 0 0 0 0 0
+四、政府信息公开行政复议、行政诉讼情况
+结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉 复议后起诉
+72 64 178 37 351 13 4 8 1 26 12 1 1 6 20
+五、存在的主要问题及改进情况
+"""
+
+
+def test_pdf_like_text_with_page_furniture_wrapped_labels_and_run_together_cells():
+    doc = Document.from_text(SPACED)
+    r = parse_tables(doc, [], year=2024)
+    assert r.template == "2021"
+    ad, ap, rl = (r.tables[n] for n in ("active_disclosure", "applications", "review_litigation"))
+    assert ad["regulations"] == {"issued": 1, "abolished": 0, "in_force": 11}
+    assert ad["normative_documents"] == {"issued": None, "abolished": None, "in_force": None}
+    assert ad["punishment"]["decisions"] == 3985758 and ad["fees"]["amount"] == 96171.6
+    assert ap["new_received"]["total"] == 1 and ap["carried_over"]["natural_person"] == 3
+    assert ap["not_processed_confirmation"]["natural_person"] == 1
+    assert ap["other_overdue_correction"]["total"] == 2 and ap["other_other"]["total"] == 7
+    assert rl["reconsideration"]["total"] == 351 and rl["litigation_after_reconsideration"]["pending"] == 6
+    assert any("8855698" in w for w in r.warnings)
+    # provenance points at the printed characters
+    p = r.provenance["tables.active_disclosure.punishment.decisions"]
+    assert doc.text[p.start:p.end] == "3985758"
+    cells = [s for s in doc.layer("rules") if s.label == "TABLE_CELL"]
+    assert all(doc.text[s.start:s.end] for s in cells)
+
+
+def test_reader_table_grid_with_merged_cells():
+    # a cell grid as an HTML/DOCX reader gives it: the group label spans rows (None below it)
+    rows = [["三、本年度办理结果", "（一）予以公开", "2", "0", "0", "0", "0", "0", "2"],
+            [None, "（二）部分公开", "1", "", "", "", "", "", "1"],
+            ["（七）总计", None, "3", "0", "0", "0", "0", "0", "3"]]
+    text_parts, grid, pos = [], [], 0
+    for r, row in enumerate(rows):
+        grow = []
+        for c, val in enumerate(row):
+            if val is None:
+                grow.append(None)
+                continue
+            grow.append(Cell(val, pos, pos + len(val), r, c))
+            text_parts.append(val + "\t")
+            pos += len(val) + 1
+        grid.append(grow)
+        text_parts.append("\n")
+        pos += 1
+    text = "三、收到和处理政府信息公开申请情况\n"
+    off = len(text)
+    for row in grid:
+        for cell in row:
+            if cell:
+                cell.start += off
+                cell.end += off
+    doc = Document.from_text(text + "".join(text_parts))
+    doc.tables.append(Table(grid, off, len(doc.text)))
+    r = parse_tables(doc, [], year=2022)
+    ap = r.tables["applications"]
+    assert ap["granted"]["total"] == 2 and ap["partially_granted"]["commercial"] is None
+    assert ap["total"]["natural_person"] == 3
+    p = r.provenance["tables.applications.total.total"]
+    assert doc.text[p.start:p.end] == "3"
+
+
+def test_no_tables_means_no_template():
+    doc = Document.from_text("这是一段与政府信息公开年度报告无关的文字。\n第二段。")
+    r = parse_tables(doc, [])
+    assert r.template is None and all(t is None for t in r.tables.values())
+
+
+@pytest.mark.parametrize("layout", ["pipe_cells", "tab_rows"])
+def test_cell_per_line_and_tab_rows_tokens(layout):
+    text = {"pipe_cells": "行政处罚 |\n175 |\n减62 |\n107 |\n", "tab_rows": "行政处罚\t175\t减62\t107\n"}[layout]
+    lay, toks = tokens_from_text(text, 0)
+    assert lay == layout
+    assert [t.value for t in toks if t.kind == "value"] == [175, -62, 107]
