@@ -1,7 +1,9 @@
-"""The rule-based extraction pipeline: a Document in, a Record out.
+"""The extraction pipeline: a Document in, a Record out.
 
-Stages, each enriching the document (its "rules" layer) and filling the record:
-sections -> metadata -> template -> tables -> narrative -> checks.
+Rule stages, each enriching the document (its "rules" layer) and filling the record:
+sections -> metadata -> template -> tables -> narrative -> checks. With a model (the default when a
+model folder is available), the model labels the text (its "model" layer), the post-processor
+(assemble.py) reads those labels and combine.py merges both readings, the checks deciding.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from gainlp.rules import metadata, narrative, sections, tables
 from gainlp.template import detect_template
 
 
-def extract_document(doc: Document) -> Record:
-    """Run the rule pipeline over a document that a reader produced."""
+def extract_document(doc: Document, tagger=None) -> Record:
+    """Extract a record from a document that a reader produced; rules only when ``tagger`` is None."""
     record = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format))
     record.warnings.extend(doc.warnings)
     record.sections = sections.find_sections(doc)
@@ -29,16 +31,27 @@ def extract_document(doc: Document) -> Record:
     record.warnings.extend(result.warnings)
     record.narrative_metrics = narrative.find_metrics(doc, record.sections, result.regions)
     record.checks = run_checks(record)
+    if tagger is not None:
+        from gainlp.assemble import read_model_layer
+        from gainlp.combine import combine
+
+        tagger.tag(doc)
+        template = record.template or detect_template(doc.text, record.year) or "2021"
+        combine(record, read_model_layer(doc, template, record.sections))
     if record.template is None:
         record.warnings.append("no template table found")
     return record
 
 
-def extract(path_or_text: str | Path, *, fmt: str | None = None) -> Record:
+def extract(path_or_text: str | Path, *, fmt: str | None = None, model: str | Path | None = "auto") -> Record:
     """Extract one report: a path to a file (any format a reader handles) or the report's text itself.
 
     A str that names an existing file is read as a file; any other str is taken as report text.
+    ``model``: "auto" (the shipped default model when present, else rules only), a model folder, or
+    None for rules only.
     """
+    from gainlp.model.registry import get_tagger
+
     from gainlp.readers import read, read_text
 
     if isinstance(path_or_text, Path) or (
@@ -48,4 +61,4 @@ def extract(path_or_text: str | Path, *, fmt: str | None = None) -> Record:
         doc = read(Path(path_or_text), fmt=fmt)
     else:
         doc = read_text(str(path_or_text))
-    return extract_document(doc)
+    return extract_document(doc, tagger=get_tagger(model))

@@ -36,6 +36,7 @@ class Token:
     value: int | float | None = None
     row_break: bool = False  # a printed row starts with this token
     glued: bool = False  # digits printed with no separator after a label ("行政规范性文件8855698")
+    score: float = 1.0  # confidence of whoever labelled it (1.0 for the printed layout)
 
     @property
     def blank(self) -> bool:

@@ -282,12 +282,14 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
             run.append(tok)
     if run:
         runs.append((current_group, run))
-    data = [(g, r) for g, r in runs if any(not t.blank for t in r)]
     ncols = len(layout.columns)
     total = ncols * len(layout.rows)
+    data = [(g, r) for g, r in runs if any(not t.blank for t in r)]
+    if not data:  # a table printed with every cell blank (the blank official form)
+        data = [(g, r) for g, r in runs if len(r) == total]
     for g, r in data:
         fitted, warning = _fit(r, total, False)
-        if len([t for t in r if not t.blank]) and len(r) >= total - 2 * ncols and warning is None:
+        if len(r) >= total - 2 * ncols and warning is None:
             for i, row in enumerate(layout.rows):
                 for j, col in enumerate(row.columns):
                     t = fitted[i * ncols + j]

@@ -1,0 +1,207 @@
+"""The post-processor: the model's spans (doc.layers["model"]) -> the parts of a record.
+
+Section headings become sections numbered by the spec's title patterns; TABLE_LABEL and TABLE_CELL spans
+become tokens that the rule parser's own assembler (rules/tables.py) places on the template grid (blank
+cells, which the model does not label, come from the region's layout); METRIC_VALUE spans are paired with
+the nearest METRIC_SUBJECT in their sentence; AGENCY / YEAR / DATE spans give the metadata.
+Every value keeps its span and the model's confidence.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gainlp.document import Document, Span
+from gainlp.record import Metric, Provenance, Record, Section, Source
+from gainlp.rules.narrative import parse_quantity
+from gainlp.rules.table_tokens import Token
+from gainlp.rules.tables import AssembledTable, assemble, table_regions, tokens_for_region
+from gainlp.template import TABLE_NAMES, load_spec
+from gainlp.text import parse_cell_number
+
+SUBJECT_WINDOW = 40  # how far before a value its subject may end (characters)
+_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_YEAR = re.compile(r"(20\d\d|19\d\d)")
+_DATE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
+
+
+@dataclass
+class Scored:
+    value: object
+    span: Span
+
+
+@dataclass
+class ModelReading:
+    sections: list[Section] = field(default_factory=list)
+    agency: Scored | None = None
+    year: Scored | None = None
+    published: Scored | None = None
+    tables: dict[str, AssembledTable | None] = field(default_factory=dict)
+    metrics: list[tuple[Metric, float]] = field(default_factory=list)
+
+
+def _best(spans: list[Span], parse) -> Scored | None:
+    """The highest-scoring span whose text parses."""
+    for s in sorted(spans, key=lambda s: -s.score):
+        value = parse(s)
+        if value is not None:
+            return Scored(value, s)
+    return None
+
+
+def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
+    spec = load_spec()
+    found: list[tuple[int, str, int]] = []
+    for s in sorted(spans, key=lambda s: s.start):
+        raw = doc.text[s.start:s.end].strip()
+        title = raw
+        for pat in spec.top_level_numbering:
+            m = pat.match(title)
+            if m:
+                title = title[m.end():].strip()
+                break
+        number = next((sec.number for sec in spec.sections if sec.matches(title)), None)
+        if number is None or (found and number <= found[-1][0]):
+            continue
+        line_start = doc.text.rfind("\n", 0, s.start) + 1
+        found.append((number, title, line_start))
+    out = []
+    for i, (number, title, start) in enumerate(found):
+        end = found[i + 1][2] if i + 1 < len(found) else len(doc.text)
+        out.append(Section(number, title, start, end))
+    return out
+
+
+def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
+    """Model cells and labels in [start, end), with the blank cells of the region's printed layout."""
+    toks: list[Token] = []
+    covered: list[tuple[int, int]] = []
+    for s in spans:
+        if not (start <= s.start < end) or s.label not in ("TABLE_CELL", "TABLE_LABEL"):
+            continue
+        text = doc.text[s.start:s.end]
+        if s.label == "TABLE_CELL":
+            ok, value = parse_cell_number(text)
+            if not ok or not text.strip():
+                continue
+            tok = Token("value", text, s.start, s.end, value, score=s.score)
+        else:
+            tok = Token("label", text, s.start, s.end, score=s.score)
+        toks.append(tok)
+        covered.append((s.start, s.end))
+    _, layout_toks = tokens_for_region(doc, start, end)
+    for t in layout_toks:
+        if t.blank and not any(a <= t.start < b for a, b in covered):
+            toks.append(t)
+        elif t.row_break:  # carry the layout's row starts over to the model's tokens
+            for m in toks:
+                if m.start == t.start:
+                    m.row_break = True
+    return sorted(toks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
+
+
+def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:
+    values = sorted((s for s in spans if s.label == "METRIC_VALUE"), key=lambda s: s.start)
+    subjects = sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start)
+    out = []
+    for v in values:
+        q = parse_quantity(doc.text[v.start:v.end])
+        if q is None:
+            continue
+        value, unit = q
+        subject = _subject_for(doc, v, subjects)
+        if subject is None:
+            continue
+        number = next((s.number for s in sections if s.start <= v.start < s.end), None)
+        text = re.sub(r"\s+", "", doc.text[subject.start:subject.end])
+        score = min(v.score, subject.score)
+        out.append((Metric(text, value, unit, number, v.start, v.end), score))
+    return out
+
+
+def _subject_for(doc: Document, value: Span, subjects: list[Span]) -> Span | None:
+    before = [s for s in subjects if s.end <= value.start and value.start - s.end <= SUBJECT_WINDOW
+              and not _SENTENCE_BREAK.search(doc.text[s.end:value.start])]
+    if before:
+        return before[-1]
+    after = [s for s in subjects if s.start >= value.end and s.start - value.end <= 4
+             and not _SENTENCE_BREAK.search(doc.text[value.end:s.start])]
+    return after[0] if after else None
+
+
+def read_model_layer(doc: Document, template: str, rule_sections: list[Section], layer: str = "model") -> ModelReading:
+    """Assemble everything the model labelled into a ModelReading."""
+    spans = doc.layers.get(layer, [])
+    by_label: dict[str, list[Span]] = {}
+    for s in spans:
+        by_label.setdefault(s.label, []).append(s)
+    reading = ModelReading()
+    reading.sections = model_sections(doc, by_label.get("SECTION", []))
+    reading.agency = _best(by_label.get("AGENCY", []),
+                           lambda s: re.sub(r"\s+", "", doc.text[s.start:s.end]) or None)
+    reading.year = _best(by_label.get("YEAR", []), lambda s: _parse_year(doc.text[s.start:s.end]))
+    reading.published = _best(by_label.get("DATE", []), lambda s: _parse_date(doc.text[s.start:s.end]))
+    # table regions: the rules' sections where they exist, the model's otherwise
+    numbers = {s.number for s in rule_sections}
+    sections = sorted(rule_sections + [s for s in reading.sections if s.number not in numbers], key=lambda s: s.start)
+    regions = table_regions(doc, sections)
+    spec = load_spec()
+    for name in TABLE_NAMES:
+        region = regions.get(name)
+        if region is None:
+            reading.tables[name] = None
+            continue
+        toks = _table_tokens(doc, spans, *region)
+        assembled = assemble(toks, spec.table(name, template))
+        reading.tables[name] = assembled if assembled.found_rows else None
+    reading.metrics = model_metrics(doc, spans, sections)
+    return reading
+
+
+def provenance_of(placed_token: Token | None) -> Provenance | None:
+    if placed_token is None:
+        return None
+    return Provenance("model", placed_token.start, placed_token.end, float(placed_token.score))
+
+
+def _parse_year(text: str) -> int | None:
+    m = _YEAR.search(text)
+    return int(m.group(1)) if m else None
+
+
+def _parse_date(text: str) -> str | None:
+    m = _DATE.search(text)
+    if not m:
+        return None
+    y, mo, d = (int(x) for x in m.groups())
+    if 1 <= mo <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def record_from_reading(doc: Document, reading: ModelReading, template: str) -> Record:
+    """A record from the model's reading alone (model-only extraction, for comparison)."""
+    from gainlp.checks import run_checks
+
+    record = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format), template=template)
+    record.sections = reading.sections
+    for name in ("agency", "year", "published"):
+        scored = getattr(reading, name)
+        if scored is not None:
+            setattr(record, name, scored.value)
+            record.provenance[name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
+    for name, assembled in reading.tables.items():
+        if assembled is None:
+            continue
+        record.tables[name] = assembled.values()
+        for row, cols in assembled.cells.items():
+            for col, placed in cols.items():
+                prov = provenance_of(placed.token)
+                if prov is not None:
+                    record.provenance[f"tables.{name}.{row}.{col}"] = prov
+    if all(record.tables.get(n) is None for n in TABLE_NAMES):
+        record.template = None
+    record.narrative_metrics = [m for m, _ in reading.metrics]
+    record.checks = run_checks(record)
+    return record
