@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import parse_quantity
+from gainlp.rules.narrative import quantities
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
-from gainlp.text import parse_cell_number
+from gainlp.text import normalize, parse_cell_number
 
 SUBJECT_WINDOW = 40  # how far before a value its subject may end (characters)
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
@@ -106,11 +106,11 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
     subjects = sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start)
     out = []
     for v in values:
-        q = parse_quantity(doc.text[v.start:v.end])
-        if q is None:
+        found = quantities(normalize(doc.text[v.start:v.end], join_lines=True).text)
+        if not found:
             continue
-        value, unit = q
-        subject = _subject_for(doc, v, subjects)
+        value, unit = found[0].value, found[0].unit
+        subject = _subject_for(doc, v, subjects, values)
         if subject is None:
             continue
         number = next((s.number for s in sections if s.start <= v.start < s.end), None)
@@ -120,14 +120,18 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
     return out
 
 
-def _subject_for(doc: Document, value: Span, subjects: list[Span]) -> Span | None:
+def _subject_for(doc: Document, value: Span, subjects: list[Span], values: list[Span]) -> Span | None:
+    """The subject a value counts: the nearest one before it in its sentence with no other value in
+    between ("主动公开信息50条"), or one right after it ("一名班子成员"), whichever is closer."""
+    def free(a: int, b: int) -> bool:
+        return not _SENTENCE_BREAK.search(doc.text[a:b]) and not any(a <= v.start < b for v in values if v is not value)
+
     before = [s for s in subjects if s.end <= value.start and value.start - s.end <= SUBJECT_WINDOW
-              and not _SENTENCE_BREAK.search(doc.text[s.end:value.start])]
-    if before:
-        return before[-1]
-    after = [s for s in subjects if s.start >= value.end and s.start - value.end <= 4
-             and not _SENTENCE_BREAK.search(doc.text[value.end:s.start])]
-    return after[0] if after else None
+              and free(s.end, value.start)]
+    after = [s for s in subjects if s.start >= value.end and s.start - value.end <= 2 and free(value.end, s.start)]
+    if after and (not before or after[0].start - value.end < value.start - before[-1].end):
+        return after[0]
+    return before[-1] if before else None
 
 
 def read_model_layer(doc: Document, template: str, rule_sections: list[Section], layer: str = "model") -> ModelReading:

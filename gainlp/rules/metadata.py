@@ -14,6 +14,7 @@ block of spec.yaml.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,6 +47,7 @@ _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
 @dataclass(frozen=True)
 class MetadataVocab:
     agency_suffixes: tuple[str, ...]
+    place_suffixes: tuple[str, ...]
     left_boundaries: tuple[str, ...]
     pronouns: tuple[str, ...]
     year_cues: tuple[str, ...]
@@ -63,6 +65,7 @@ def load_vocab(path: str | None = None) -> MetadataVocab:
     raw = yaml.safe_load(Path(path or SPEC_PATH).read_text(encoding="utf-8"))["metadata"]
     return MetadataVocab(
         agency_suffixes=tuple(raw["agency_suffixes"]),
+        place_suffixes=tuple(raw["place_suffixes"]),
         left_boundaries=tuple(raw["agency_left_boundaries"]),
         pronouns=tuple(raw["agency_pronouns"]),
         year_cues=tuple(raw["year_cues"]),
@@ -121,12 +124,14 @@ def _clean_name(name: str) -> str:
     return "".join(ch for ch in name if is_cjk(ch) or ch in "()（）")
 
 
-def _agency_name(text: str, vocab: MetadataVocab) -> str | None:
-    """``text`` itself when it reads as an agency name: CJK, short, ending in an agency suffix."""
+def _agency_name(text: str, vocab: MetadataVocab, place: bool = False) -> str | None:
+    """``text`` itself when it reads as an agency name: CJK, short, ending in an agency suffix (or, with
+    ``place``, in a place suffix: a title or signature may name a town's government by the town)."""
     name = _clean_name(text)
     if not (2 <= len(name) <= _AGENCY_MAX_LEN) or name in vocab.pronouns:
         return None
-    if not any(name.endswith(s) for s in vocab.agency_suffixes):
+    suffixes = vocab.agency_suffixes + (vocab.place_suffixes if place else ())
+    if not name.endswith(suffixes):
         return None
     return name
 
@@ -155,8 +160,6 @@ def _title(doc: Document, head_end: int) -> tuple[str, int] | None:
 
 def norm_index(doc: Document, source_offset: int) -> int:
     """The first index of the normalised (line-keeping) text at or after a source offset."""
-    from bisect import bisect_left
-
     return bisect_left(doc.norm.offsets, source_offset)
 
 
@@ -169,10 +172,10 @@ def _title_agency(doc: Document, head_end: int, vocab: MetadataVocab) -> Found |
     if not m:
         return None
     before = re.sub(r"关于$", "", text[: m.start()].strip())
-    name = _agency_name(before, vocab)
+    name = _agency_name(before, vocab, place=True)
     if not name:  # "2021年和政县卫健局政府信息公开…": between the year and the topic
         after = re.split(r"政府信息公开|政务公开|信息公开", text[m.end():], maxsplit=1)[0]
-        name = _agency_name(after, vocab)
+        name = _agency_name(after, vocab, place=True)
     if not name:
         return None
     return _locate(doc, name, doc.norm.to_source(pos, pos + len(text))[0])
@@ -195,17 +198,20 @@ def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found
     for k in range(len(lines) - 1, -1, -1):
         line, pos = lines[k]
         m = _DATE.search(line)
-        if not m or len(line.strip()) > len(m.group()) + 4:
+        if not m or line[m.end():].strip(" 。.\t"):
             continue
         iso = _iso(m.group("y"), m.group("m"), m.group("d"))
-        if not iso:
+        before = line[: m.start()].strip()
+        name = _agency_name(before, vocab, place=True) if before else None
+        if not iso or (before and not name):  # a date inside a sentence is no signature
             continue
         date = Found(iso, pos + m.start(), pos + m.end())
-        if k > 0:
+        if name is None and k > 0:
             prev, ppos = lines[k - 1]
-            name = _agency_name(prev.strip(), vocab)
-            if name:
-                agency = _locate(doc, name, ppos)
+            name = _agency_name(prev.strip(), vocab, place=True)
+            pos = ppos
+        if name:
+            agency = _locate(doc, name, pos)
         break
     return agency, date
 

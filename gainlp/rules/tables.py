@@ -151,7 +151,7 @@ def _row_consistent(values: tuple, columns: tuple[str, ...]) -> bool:
 def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] | None = None) -> AssembledTable:
     """Place value tokens on the template grid by their row labels."""
     m = _matcher(layout)
-    table = AssembledTable(layout.name, {r.key: {} for r in layout.rows})
+    table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows})
     if layout.name == "review_litigation":
         return _assemble_review(tokens, layout, m, table)
     cursor = 0
@@ -439,7 +439,7 @@ def resolve_ambiguous(table: AssembledTable, name: str, template: str) -> None:
 
 def _record_spans(doc: Document, table: AssembledTable, name: str, provenance: dict[str, Provenance]) -> None:
     layer = doc.layer("rules")
-    for tok in table.label_tokens:
+    for tok in table.label_tokens + list(table.soft_labels.values()):
         layer.append(Span(tok.start, tok.end, "TABLE_LABEL", "rules", 1.0, {"table": name}))
     seen_tokens: set[int] = set()
     for row, cols in table.cells.items():

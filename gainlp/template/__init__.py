@@ -95,6 +95,16 @@ class SectionSpec:
 
 
 @dataclass(frozen=True)
+class ProseCheck:
+    """A figure stated in prose that the tables also hold (spec.yaml ``prose_checks``)."""
+
+    name: str
+    subject: re.Pattern  # over the label key of a metric's subject
+    units: tuple[str, ...]
+    cells: tuple[tuple[str, str, str], ...]  # (table, row, column), summed
+
+
+@dataclass(frozen=True)
 class Spec:
     exact_max_len: int
     top_level_numbering: tuple[re.Pattern, ...]
@@ -103,6 +113,9 @@ class Spec:
     tables: dict[str, TableSpec]
     template_cues: dict[str, tuple[str, ...]]
     template_2019_last_year: int
+    prose_checks: tuple[ProseCheck, ...] = ()
+    # the parsed spec.yaml itself, for blocks that one writer alone reads (``printed_form``: gainlp.synth)
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def section(self, number: int) -> SectionSpec:
         return self.sections[number - 1]
@@ -224,6 +237,12 @@ def load_spec(path: str | None = None) -> Spec:
         tables=tables,
         template_cues={k: _labels(v) for k, v in raw["template_cues"].items()},
         template_2019_last_year=raw["template_2019_last_year"],
+        raw=raw,
+        prose_checks=tuple(
+            ProseCheck(name=c["name"], subject=re.compile(c["subject"]), units=tuple(c["units"]),
+                       cells=tuple(tuple(cell.split(".")) for cell in c["cells"]))
+            for c in raw.get("prose_checks", ())
+        ),
     )
 
 
@@ -241,6 +260,6 @@ def detect_template(text: str, year: int | None = None) -> str | None:
 
 
 __all__ = [
-    "Labelled", "RowSpec", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
+    "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
     "label_key", "label_matches", "label_prefix_of", "load_spec", "detect_template",
 ]

@@ -1,0 +1,286 @@
+"""Narrative metrics by rules: counts and amounts stated in running prose outside the template tables.
+
+A metric is a number (Arabic, or a Chinese numeral: 两件 is 2 件) followed by a unit from the vocabulary
+("50条", "60余起", "99.8%以上", "3940元"). Its subject is the phrase the count belongs to, usually the clause
+right before the number ("其中政策类文件8条" -> 政策类文件), stripped of filler (时间, 我局, 共, 其中, a
+channel such as 在…网站上, a trailing 等/达/均为), or the noun right after the unit when only a verb
+precedes it ("收到1条依申请公开" -> 依申请公开, "明确一名班子成员具体分管" -> 班子成员).
+
+Not metrics: ordinals (第711号, 第二十条), years and dates, phone and document numbers (no unit follows),
+一 with most units when a noun follows (an article: "一项长期的工作"; "开展培训一次," counts), a unit followed by a period or structure word
+("四个季度", "六个部分"), and anything inside the template tables (``regions``).
+
+The work runs on ``doc.norm_joined`` (wrapped lines joined, full width folded) and offsets are mapped back
+to the reader's text. All vocabulary is data: the ``narrative`` block of spec.yaml, via :func:`load_vocab`.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from gainlp.document import Document, Span
+from gainlp.record import Metric, Section
+from gainlp.rules.sections import section_at
+from gainlp.template import SPEC_PATH, load_spec
+from gainlp.text import chinese_to_int, is_cjk, to_halfwidth
+
+# clause boundaries in the normalised text (full-width punctuation is folded to these)
+_BOUNDARY = set(",;。:!?\n")
+_OPEN, _CLOSE = "(", ")"
+_QUOTES = {"”": "“", "’": "‘", "》": "《"}
+_HEADING_MAX_LEN = 30
+_NOUN_MAX_LEN = 20
+_MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
+
+
+@dataclass(frozen=True)
+class NarrativeVocab:
+    """The ``narrative`` block of spec.yaml, compiled."""
+
+    units: tuple[str, ...]
+    counted_one_units: tuple[str, ...]
+    approximators: tuple[str, ...]
+    after_unit: tuple[str, ...]
+    excluded_after: tuple[str, ...]
+    unit_words: tuple[str, ...]
+    subject_max_len: int
+    strip_leading: tuple[re.Pattern, ...]
+    channel: re.Pattern
+    strip_trailing: tuple[re.Pattern, ...]
+    noun_stops: tuple[str, ...]
+    verb_max_len: int
+    verbs: tuple[str, ...]
+    quantity: re.Pattern
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _quantity_re(units, approximators) -> re.Pattern:
+    arabic = r"(?<![\d.A-Za-z\-/:第])(?P<ar>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    chinese = (r"(?<![零〇一二两三四五六七八九十百千万亿第])"
+               r"(?P<cn>[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)")
+    approx = f"(?:{_alt(approximators)})?"
+    return re.compile(
+        f"(?:{arabic}|{chinese}){approx}"
+        f"(?:(?P<unit>{_alt(units)})|(?P<mult>万|亿){approx}(?P<unit2>{_alt(units)}))"
+    )
+
+
+@lru_cache(maxsize=None)
+def load_vocab(path: str | None = None) -> NarrativeVocab:
+    raw = yaml.safe_load(Path(path or SPEC_PATH).read_text(encoding="utf-8"))["narrative"]
+    return NarrativeVocab(
+        units=tuple(raw["units"]),
+        counted_one_units=tuple(raw["counted_one_units"]),
+        approximators=tuple(raw["approximators"]),
+        after_unit=tuple(raw["after_unit"]),
+        excluded_after=tuple(raw["excluded_after"]),
+        unit_words=tuple(raw["unit_words"]),
+        subject_max_len=int(raw["subject_max_len"]),
+        strip_leading=tuple(re.compile(p) for p in raw["strip_leading"]),
+        channel=re.compile(raw["channel"]),
+        strip_trailing=tuple(re.compile(f"(?:{p})$") for p in raw["strip_trailing"]),
+        noun_stops=tuple(raw["noun_stops"]),
+        verb_max_len=int(raw["verb_max_len"]),
+        verbs=tuple(raw["verbs"]),
+        quantity=_quantity_re(raw["units"], raw["approximators"]),
+    )
+
+
+@dataclass
+class Quantity:
+    """A number with its unit, as matched in the normalised text."""
+
+    value: int | float
+    unit: str
+    start: int  # normalised offsets of value .. unit
+    end: int
+    after: int  # normalised offset after the unit and an "以上"-like modifier
+
+
+# ------------------------------------------------------------------------------------------ quantities
+
+
+def _value(m: re.Match) -> int | float | None:
+    if m.group("ar"):
+        num = m.group("ar").replace(",", "")
+        value: int | float = float(num) if "." in num else int(num)
+    else:
+        cn = m.group("cn")
+        if len(cn) > 1 and all(c not in "十百千万" for c in cn):  # 一一, 二〇二一: not a count
+            return None
+        value = chinese_to_int(cn)
+        if value is None:
+            return None
+    if m.group("mult"):
+        value = value * _MULTIPLIER[m.group("mult")]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+    return value
+
+
+def _ends_clause(text: str, pos: int) -> bool:
+    return pos >= len(text) or text[pos] in _BOUNDARY or text[pos] in (_OPEN, _CLOSE)
+
+
+def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]:
+    """Every number+unit in ``text`` that reads as a count (see the module doc for what does not)."""
+    vocab = vocab or load_vocab()
+    out = []
+    for m in vocab.quantity.finditer(text):
+        unit = m.group("unit") or m.group("unit2")
+        unit_start = m.start("unit") if m.group("unit") else m.start("unit2")
+        if m.group("cn") == "一" and unit not in vocab.counted_one_units and not _ends_clause(text, m.end()):
+            continue  # an article ("一项长期的工作"); "开展培训一次," is a count
+        if any(text.startswith(w, unit_start) for w in vocab.unit_words):
+            continue
+        if any(text.startswith(w, m.end()) for w in vocab.excluded_after):
+            continue
+        value = _value(m)
+        if value is None:
+            continue
+        after = m.end()
+        for a in vocab.after_unit:
+            if text.startswith(a, after):
+                after += len(a)
+                break
+        out.append(Quantity(value, unit, m.start(), m.end(), after))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ subjects
+
+
+def _clause_start(text: str, pos: int, lo: int) -> int:
+    """Where the clause that ends at ``pos`` starts: after the nearest boundary not inside brackets or
+    quotes, or after an unclosed opening bracket ("答复3050件(含上年度结转申请34件")."""
+    depth = 0
+    quote: str | None = None
+    i = pos - 1
+    while i >= lo:
+        c = text[i]
+        if quote is not None:
+            if c == quote:
+                quote = None
+        elif c in _QUOTES:
+            quote = _QUOTES[c]
+        elif c == _CLOSE:
+            depth += 1
+        elif c == _OPEN:
+            if depth == 0:
+                break
+            depth -= 1
+        elif c in _BOUNDARY and depth == 0:
+            break
+        i -= 1
+    return i + 1
+
+
+def _strip(text: str, s: int, e: int, vocab: NarrativeVocab) -> tuple[int, int]:
+    """Strip leading and trailing filler from text[s:e]; returns the new bounds."""
+    changed = True
+    while changed and s < e:
+        changed = False
+        for pat in vocab.strip_leading:
+            m = pat.match(text, s, e)
+            if m and m.end() > s:
+                s, changed = m.end(), True
+    changed = True
+    while changed and s < e:
+        changed = False
+        for pat in vocab.strip_trailing:
+            m = pat.search(text, s, e)
+            if m and m.start() < e:
+                e, changed = m.start(), True
+    return s, e
+
+
+def _subject_before(text: str, s: int, e: int, vocab: NarrativeVocab) -> tuple[int, int]:
+    s, e = _strip(text, s, e, vocab)
+    last = None
+    for m in vocab.channel.finditer(text, s, e):
+        last = m
+    if last is not None and e - last.end() > 2:  # keep the channel before a lone verb ("通过网站公开")
+        s, e = _strip(text, last.end(), e, vocab)
+    if e - s > vocab.subject_max_len:
+        k = text.rfind("等", s, e)
+        if k >= 0 and e - k > 2:
+            s = k + 1
+    return s, e
+
+
+def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
+    """The noun phrase that a count printed before it belongs to ("1条依申请公开,")."""
+    k = j
+    while k < len(text) and k - j < _NOUN_MAX_LEN:
+        c = text[k]
+        if c in _BOUNDARY or c in (_OPEN, _CLOSE) or c.isdigit() or text.startswith(vocab.noun_stops, k):
+            break
+        k += 1
+    if k - j >= _NOUN_MAX_LEN:
+        return j, j  # ran on: not a noun phrase
+    return _strip(text, j, k, vocab)
+
+
+def _heading_breaks(doc: Document) -> list[int]:
+    """Normalised offsets where a short numbered heading line ends: a clause never runs across one."""
+    spec = load_spec()
+    pats = (*spec.top_level_numbering, spec.label_prefix)
+    offsets = doc.norm_joined.offsets
+    out, pos = [], 0
+    for line in doc.text.split("\n"):
+        s = to_halfwidth(line).strip()
+        if s and len(s) <= _HEADING_MAX_LEN and not (set(s) & set(",;。")) and any(p.match(s) for p in pats):
+            out.append(bisect_left(offsets, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _in_regions(offset: int, regions) -> bool:
+    return any(a <= offset < b for a, b in regions)
+
+
+# ------------------------------------------------------------------------------------------ API
+
+
+def find_metrics(doc: Document, sections: list[Section] | None = None, regions=()) -> list[Metric]:
+    """Every count stated in prose outside ``regions`` (source (start, end) ranges of template tables).
+
+    Adds a METRIC_VALUE span (attrs: metric index, value, unit) and a METRIC_SUBJECT span (attrs: metric
+    index) per metric to the "rules" layer.
+    """
+    vocab = load_vocab()
+    norm = doc.norm_joined
+    text = norm.text
+    breaks = _heading_breaks(doc)
+    out: list[Metric] = []
+    prev_end = 0
+    for q in quantities(text, vocab):
+        src_start, src_end = norm.to_source(q.start, q.end)
+        if _in_regions(src_start, regions):
+            continue
+        k = bisect_right(breaks, q.start)
+        lo = max(prev_end, breaks[k - 1] if k else 0)
+        prev_end = q.after
+        s, e = _subject_before(text, _clause_start(text, q.start, lo), q.start, vocab)
+        if e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e):
+            ns, ne = _noun_after(text, q.after, vocab)
+            if ne - ns >= 2 and is_cjk(text[ns]):
+                s, e = ns, ne
+        if e - s < 2 or not any(is_cjk(c) for c in text[s:e]):
+            continue
+        index = len(out)
+        sub_start, sub_end = norm.to_source(s, e)
+        out.append(Metric(subject=text[s:e], value=q.value, unit=q.unit,
+                          section=section_at(sections or [], src_start), start=src_start, end=src_end))
+        doc.add("rules", Span(src_start, src_end, "METRIC_VALUE", source="rules",
+                              attrs={"metric": index, "value": q.value, "unit": q.unit}))
+        doc.add("rules", Span(sub_start, sub_end, "METRIC_SUBJECT", source="rules", attrs={"metric": index}))
+    return out

@@ -1,0 +1,117 @@
+"""The post-processor on hand-made label sequences, and the combination of model and rules."""
+from __future__ import annotations
+
+from gainlp.assemble import model_metrics, model_sections, read_model_layer, record_from_reading
+from gainlp.combine import combine
+from gainlp.document import Document, Span
+from gainlp.pipeline import extract_document
+from gainlp.readers import read_text
+
+from .conftest import SEEDS_DIR
+
+TEXT = """某县教育局2022年政府信息公开工作年度报告
+一、总体情况
+全年主动公开政府信息120条，召开新闻发布会3场，明确一名工作人员负责。
+二、主动公开政府信息情况
+信息内容 本年制发件数 本年废止件数 现行有效件数
+规章 1 0 4
+行政规范性文件 2 1 9
+行政许可 30
+行政处罚 12
+行政强制 0
+行政事业性收费 0
+三、收到和处理政府信息公开申请情况
+五、存在的主要问题及改进情况
+无。
+"""
+
+
+def _span(doc: Document, text: str, label: str, nth: int = 0, score: float = 0.97) -> Span:
+    start = -1
+    for _ in range(nth + 1):
+        start = doc.text.index(text, start + 1)
+    return Span(start, start + len(text), label, "model", score)
+
+
+def test_sections_from_heading_spans_are_numbered_by_the_spec():
+    doc = read_text(TEXT)
+    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "二、主动公开政府信息情况", "SECTION"),
+             _span(doc, "五、存在的主要问题及改进情况", "SECTION"), _span(doc, "某县教育局", "SECTION")]
+    secs = model_sections(doc, spans)
+    assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"), (5, "存在的主要问题及改进情况")]
+    assert secs[0].end == secs[1].start
+
+
+def test_metric_values_pair_with_their_subjects_before_or_after():
+    doc = read_text(TEXT)
+    spans = [_span(doc, "主动公开政府信息", "METRIC_SUBJECT"), _span(doc, "120条", "METRIC_VALUE"),
+             _span(doc, "新闻发布会", "METRIC_SUBJECT"), _span(doc, "3场", "METRIC_VALUE"),
+             _span(doc, "一名", "METRIC_VALUE"), _span(doc, "工作人员", "METRIC_SUBJECT")]
+    got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
+    assert got == [("主动公开政府信息", 120, "条"), ("新闻发布会", 3, "场"), ("工作人员", 1, "名")]
+
+
+def test_table_cells_and_labels_placed_on_the_grid():
+    doc = read_text(TEXT)
+    spans = [_span(doc, "规章", "TABLE_LABEL"), _span(doc, "行政规范性文件", "TABLE_LABEL"),
+             _span(doc, "行政处罚", "TABLE_LABEL")]
+    punish = doc.text.index("行政处罚 12") + 5
+    spans.append(Span(punish, punish + 2, "TABLE_CELL", "model", 0.9))
+    line = doc.text.index("规章 1 0 4")
+    spans += [Span(line + 3, line + 4, "TABLE_CELL", "model", 0.9), Span(line + 5, line + 6, "TABLE_CELL", "model", 0.9),
+              Span(line + 7, line + 8, "TABLE_CELL", "model", 0.9)]
+    doc.layers["model"] = spans
+    reading = read_model_layer(doc, "2021", extract_document(read_text(TEXT)).sections)
+    t = reading.tables["active_disclosure"].values()
+    assert t["regulations"] == {"issued": 1, "abolished": 0, "in_force": 4}
+    assert t["punishment"]["decisions"] == 12
+    rec = record_from_reading(doc, reading, "2021")
+    assert rec.provenance["tables.active_disclosure.regulations.issued"].method == "model"
+    assert rec.provenance["tables.active_disclosure.regulations.issued"].confidence == 0.9
+
+
+def test_model_spans_copied_from_rules_reproduce_the_rules_record():
+    """A perfect model (its spans = the rules' spans) must give back the same record."""
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        doc = read_text(path.read_text(encoding="utf-8"), path=str(path))
+        rules = extract_document(doc)
+        doc.layers["model"] = [Span(s.start, s.end, s.label, "model", 0.99, s.attrs) for s in doc.layers["rules"]]
+        reading = read_model_layer(doc, rules.template, [])
+        model_only = record_from_reading(doc, reading, rules.template)
+        assert model_only.flat() == rules.flat(), path.name
+        assert [s.title for s in model_only.sections] == [s.title for s in rules.sections]
+        assert sorted((m.value, m.unit) for m in model_only.narrative_metrics) == sorted(
+            (m.value, m.unit) for m in rules.narrative_metrics)
+
+
+class _WrongTagger:
+    """A model that reads 行政处罚's value wrong and sees nothing else."""
+
+    def tag(self, doc):
+        start = doc.text.index("行政处罚 12") + 5
+        doc.layers["model"] = [Span(start - 5, start - 1, "TABLE_LABEL", "model", 0.6),
+                               Span(start, start + 1, "TABLE_CELL", "model", 0.6)]  # "1" of "12"
+        return doc.layers["model"]
+
+
+def test_combination_keeps_the_more_confident_reading_and_records_provenance():
+    rec = extract_document(read_text(TEXT), tagger=_WrongTagger())
+    assert rec.tables["active_disclosure"]["punishment"]["decisions"] == 12
+    assert rec.provenance["tables.active_disclosure.punishment.decisions"].method == "rules"
+
+
+class _FillingTagger:
+    """A model that finds a metric the rules do not know."""
+
+    def tag(self, doc):
+        doc.layers["model"] = [_span(doc, "无", "METRIC_SUBJECT", score=0.95)]
+        return doc.layers["model"]
+
+
+def test_combination_without_model_findings_equals_rules():
+    rules = extract_document(read_text(TEXT))
+    combined = extract_document(read_text(TEXT), tagger=_FillingTagger())
+    assert combined.flat() == rules.flat()
+    assert [(m.subject, m.value) for m in combined.narrative_metrics] == [
+        (m.subject, m.value) for m in rules.narrative_metrics]
+    assert combine(rules, read_model_layer(read_text(TEXT), "2021", rules.sections)) is rules

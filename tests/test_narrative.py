@@ -1,0 +1,145 @@
+"""Narrative metrics by rules, and the metric matching that scores them."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gainlp.document import Document
+from gainlp.evaluation import match_metrics, subject_matches
+from gainlp.record import Metric
+from gainlp.rules.narrative import find_metrics, load_vocab
+from gainlp.rules.sections import find_sections
+from gainlp.template import label_key
+
+from tests.conftest import SEEDS_DIR, SHARED
+
+SEED_IDS = sorted(p.stem for p in SEEDS_DIR.glob("*.txt"))
+HUAIAN = SHARED / "data" / "real" / "huaian-2024.pdf"
+
+
+def _metrics(doc: Document, regions=()) -> list[Metric]:
+    return find_metrics(doc, find_sections(doc), list(regions))
+
+
+def _assert_against_gold(doc: Document, gold: dict, metrics: list[Metric]) -> None:
+    result = match_metrics(metrics, gold.get("narrative_metrics", []))
+    assert not result.missed, f"missed gold metrics: {result.missed}"
+    # precision: no extra metric on the seeds (every count in their prose is in the gold)
+    assert not result.extra, f"extra metrics: {[(m.value, m.unit, m.subject) for m in result.extra]}"
+    for m in metrics:
+        printed = doc.text[m.start : m.end]
+        assert m.unit in printed or (m.unit == "%" and "％" in printed), (m, printed)
+        assert m.section is not None
+
+
+@pytest.mark.parametrize("seed_id", SEED_IDS)
+def test_seed_metrics(seed_id):
+    doc = Document.from_text((SEEDS_DIR / f"{seed_id}.txt").read_text(encoding="utf-8"))
+    gold = json.loads((SEEDS_DIR / f"{seed_id}.gold.json").read_text(encoding="utf-8"))
+    _assert_against_gold(doc, gold, _metrics(doc))
+
+
+def test_seed_spans_link_value_and_subject():
+    doc = Document.from_text((SEEDS_DIR / "002_af43464f076faa0e.txt").read_text(encoding="utf-8"))
+    metrics = _metrics(doc)
+    values = [s for s in doc.layer("rules") if s.label == "METRIC_VALUE"]
+    subjects = [s for s in doc.layer("rules") if s.label == "METRIC_SUBJECT"]
+    assert len(values) == len(subjects) == len(metrics)
+    for i, m in enumerate(metrics):
+        v = next(s for s in values if s.attrs["metric"] == i)
+        s = next(s for s in subjects if s.attrs["metric"] == i)
+        assert (v.start, v.end, v.attrs["value"], v.attrs["unit"]) == (m.start, m.end, m.value, m.unit)
+        assert label_key(s.text(doc), strip_numbering=False) == label_key(m.subject, strip_numbering=False)
+
+
+def test_values_units_and_subjects():
+    text = ("一年来，先后处置来文、来函1568份；受理热线留言等60余起，答复满意率99.8%以上。"
+            "全年办理人大代表建议12件、政协委员提案两件。网站发布信息1.2万条，累计访问量3,119次。"
+            "明确一名班子成员具体分管。年内收到1条依申请公开,均已答复。"
+            "答复30件（含上年度结转申请4件，另有3件顺延到下年度答复）。"
+            "组织开展了3期政务公开培训。通过不同渠道和方式公开政务信息1277条。"
+            "全年收取信息处理费3940元，行政事业性收费15.5万元。今后将开展政务公开培训一次，编发公报一期。")
+    got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [
+        (1568, "份", "处置来文、来函"),
+        (60, "起", "受理热线留言"),
+        (99.8, "%", "答复满意率"),
+        (12, "件", "办理人大代表建议"),
+        (2, "件", "政协委员提案"),
+        (12000, "条", "网站发布信息"),
+        (3119, "次", "访问量"),
+        (1, "名", "班子成员"),
+        (1, "条", "依申请公开"),
+        (30, "件", "答复"),
+        (4, "件", "上年度结转申请"),
+        (3, "件", "顺延到下年度答复"),
+        (3, "期", "政务公开培训"),
+        (1277, "条", "公开政务信息"),
+        (3940, "元", "收取信息处理费"),
+        (15.5, "万元", "行政事业性收费"),
+        (1, "次", "开展政务公开培训"),  # 一 closing a clause counts
+        (1, "期", "编发公报"),
+    ]
+
+
+def test_not_metrics():
+    text = ("本报告包括总体情况、主动公开政府信息情况等六个部分，由六部分组成。根据《条例》（国令第711号）"
+            "和（国办公开办函〔2019〕60号）要求。电话：0517-83605210，邮编：223001，地址：某路1号。"
+            "2022年1月19日。学习党的二十大和二十届二中、三中全会精神。做到“三到位”，建设“四最”营商环境。"
+            "把信息公开作为一项长期的工作。在2024年四个季度检查中表现良好。应在15个工作日内答复。"
+            "第二十条第（一）项。一、总体情况。12345热线畅通。")
+    assert find_metrics(Document.from_text(text), [], []) == []
+
+
+def test_regions_and_sections():
+    text = "一、总体情况\n公开信息50条。\n二、主动公开政府信息情况\n规章 3条\n三、收到和处理政府信息公开申请情况\n收到申请2件。\n"
+    doc = Document.from_text(text)
+    table = (text.index("规章"), text.index("三、"))
+    metrics = find_metrics(doc, find_sections(doc), [table])
+    assert [(m.value, m.subject, m.section) for m in metrics] == [(50, "公开信息", 1), (2, "收到申请", 3)]
+    assert doc.text[metrics[0].start : metrics[0].end] == "50条"
+
+
+def test_vocabulary_is_data():
+    vocab = load_vocab()
+    for unit in ("条", "件", "次", "份", "篇", "个", "期", "场", "项", "起", "人次", "家", "名", "万元", "元", "%"):
+        assert unit in vocab.units
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+
+def test_subject_matches():
+    assert subject_matches("法规公文（部门文件）", "法规公文(部门文件)")  # punctuation and width ignored
+    assert subject_matches("制作政策解读", "政策解读")  # containment
+    assert subject_matches("市政府网站主动公开各类政府信息", "主动公开各类政府信息")
+    assert subject_matches("政府信息公开申请受理", "受理政府信息公开申请")  # same characters
+    assert not subject_matches("结果维持", "结果纠正")
+    assert not subject_matches("政策解读", "新闻发布会")
+    assert not subject_matches("", "答复")
+
+
+def test_match_metrics_one_to_one():
+    gold = [{"subject": "结果维持", "value": 72, "unit": "件"}, {"subject": "结果维持", "value": 25, "unit": "件"},
+            {"subject": "合格率", "value": 100, "unit": "%"}]
+    pred = [Metric("结果维持", 25, "件", 1, 0, 3), Metric("结果维持", 72, "件", 1, 5, 8),
+            Metric("结果维持", 72, "件", 1, 9, 12), Metric("合格率", 100, "条", 1, 13, 16)]
+    r = match_metrics(pred, gold)
+    assert [(p.value, g["value"]) for p, g in r.matched] == [(25, 25), (72, 72)]
+    assert r.missed == [gold[2]]  # wrong unit
+    assert [p.start for p in r.extra] == [9, 13]
+    assert (r.precision, r.recall) == (0.5, 2 / 3)
+    assert r.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+    empty = match_metrics([], [])
+    assert (empty.precision, empty.recall) == (1.0, 1.0)
+
+
+def test_huaian_pdf():
+    readers = pytest.importorskip("gainlp.readers")
+    if not hasattr(readers, "read") or not HUAIAN.is_file():
+        pytest.skip("PDF reader or huaian report missing")
+    doc = readers.read(HUAIAN)
+    gold = json.loads(HUAIAN.with_suffix(".gold.json").read_text(encoding="utf-8"))
+    assert len(gold["narrative_metrics"]) == 24
+    _assert_against_gold(doc, gold, _metrics(doc))

@@ -1,0 +1,166 @@
+"""Sections and metadata by rules, against the seed gold and on small made-up reports."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gainlp.document import Document
+from gainlp.rules.metadata import find_metadata
+from gainlp.rules.sections import find_sections
+from gainlp.template import load_spec
+
+from tests.conftest import SEEDS_DIR, SHARED
+
+SEED_IDS = sorted(p.stem for p in SEEDS_DIR.glob("*.txt"))
+HUAIAN = SHARED / "data" / "real" / "huaian-2024.pdf"
+
+# closing dates as the seeds print them (gold has no `published`; these are read off the texts)
+PUBLISHED = {
+    "000_b2a178df0c812b22": "2022-01-19",
+    "001_e5d3c1bd5ddb0d5b": None,
+    "002_af43464f076faa0e": "2025-01-24",
+    "003_9b5487d0c1a7b636": "2024-01-17",
+    "004_559d788ea7c049c3": None,
+}
+
+
+def _seed(seed_id: str) -> tuple[Document, dict]:
+    text = (SEEDS_DIR / f"{seed_id}.txt").read_text(encoding="utf-8")
+    gold = json.loads((SEEDS_DIR / f"{seed_id}.gold.json").read_text(encoding="utf-8"))
+    return Document.from_text(text), gold
+
+
+def _assert_sections(doc: Document, gold: dict) -> None:
+    sections = find_sections(doc)
+    assert [s.title for s in sections] == gold["sections"]
+    numbers = [s.number for s in sections]
+    assert numbers == sorted(set(numbers)), "sections come in increasing order"
+    spec = load_spec()
+    for s in sections:  # the number is the template section the title names
+        assert spec.section(s.number).matches(s.title), (s.number, s.title)
+    for a, b in zip(sections, sections[1:]):
+        assert a.end == b.start
+    assert sections[-1].end == len(doc.text)
+    spans = [sp for sp in doc.layer("rules") if sp.label == "SECTION"]
+    assert [sp.attrs["number"] for sp in spans] == numbers
+    for sp, s in zip(spans, sections):
+        assert sp.start == s.start
+        assert s.title.replace("、", "") in doc.text[sp.start : sp.end].replace(" ", "").replace("、", "")
+
+
+@pytest.mark.parametrize("seed_id", SEED_IDS)
+def test_seed_sections(seed_id):
+    doc, gold = _seed(seed_id)
+    _assert_sections(doc, gold)
+
+
+@pytest.mark.parametrize("seed_id", SEED_IDS)
+def test_seed_metadata(seed_id):
+    doc, gold = _seed(seed_id)
+    meta = find_metadata(doc)
+    assert (meta.agency, meta.year) == (gold["agency"], gold["year"])
+    assert meta.published == PUBLISHED[seed_id]
+    by_label = {sp.label: sp for sp in doc.layer("rules")}
+    assert doc.text[by_label["AGENCY"].start : by_label["AGENCY"].end] == gold["agency"]
+    assert doc.text[by_label["YEAR"].start : by_label["YEAR"].end] == str(gold["year"])
+    assert ("DATE" in by_label) == (meta.published is not None)
+
+
+def test_seed_section_numbers_follow_titles_not_numerals():
+    """Seed 000 prints no 六; seed 003 numbers 一 and 五 as 1、 and 5、; seed 004's （1）主动公开情况 is a
+    subsection of 一 and the table rows 三、本年度办理结果 / 四、结转… are no headings."""
+    doc, _ = _seed("000_b2a178df0c812b22")
+    assert [s.number for s in find_sections(doc)] == [1, 2, 3, 4, 5]
+    doc, _ = _seed("003_9b5487d0c1a7b636")
+    secs = find_sections(doc)
+    assert [s.number for s in secs] == [1, 2, 3, 4, 5, 6]
+    assert doc.text[secs[0].start : secs[0].start + 2] == "1、"
+    doc, _ = _seed("004_559d788ea7c049c3")
+    secs = find_sections(doc)
+    assert doc.text.index("（1） 主动公开情况") < secs[1].start
+    assert doc.text[secs[1].start :].startswith("二、主动公开政府信息情况")
+
+
+# ------------------------------------------------------------------------------------------ made up
+
+
+REPORT = """某某县交通运输局2022年度政府信息公开工作年度报告
+目录
+一、总体情况
+二、主动公开政府信息情况
+第一部分 总体情况
+2022年，本局坚持以公开为常态。
+（二）主动公开政府信息情况
+本局主动公开信息。
+第二部分 主动公开政府信息情况
+表格略
+三、本年度办理结果
+四、结转下年度继续办理
+第四部分 政府信息公开行政复议、行政诉讼情况
+表格略
+存在的主要问题及改进情况
+问题略。
+六、其他需要报告的事项。本年度未收取信息处理费。
+某某县交通运输局
+二〇二三年一月十日
+"""
+
+
+def test_made_up_report_sections_and_metadata():
+    doc = Document.from_text(REPORT)
+    secs = find_sections(doc)
+    assert [(s.number, s.title) for s in secs] == [
+        (1, "总体情况"),
+        (2, "主动公开政府信息情况"),
+        (4, "政府信息公开行政复议、行政诉讼情况"),
+        (5, "存在的主要问题及改进情况"),  # an un-numbered line that is exactly a title
+        (6, "其他需要报告的事项"),  # heading and first sentence on one line
+    ]
+    # the table of contents and the sub-heading （二） lose to the 第…部分 headings
+    assert doc.text[secs[0].start :].startswith("第一部分")
+    assert doc.text[secs[1].start :].startswith("第二部分")
+    meta = find_metadata(doc)
+    assert (meta.agency, meta.year, meta.published) == ("某某县交通运输局", 2022, "2023-01-10")
+
+
+def test_agency_fullest_form_and_signature_only():
+    # the title prints a short form; the opening paragraph spells it out
+    text = ("区卫健局2020年度政府信息公开工作报告\n现向社会公布甲乙区卫生健康局2020年度报告。\n"
+            "一、总体情况\n2020年，甲乙区卫生健康局推进公开。如有疑问，可与甲乙区卫生健康局联系。\n")
+    assert find_metadata(Document.from_text(text)).agency == "甲乙区卫生健康局"
+    # no title: the signature names the body; the body's shorter form does not replace it
+    text = ("2024年，丙丁市卫生健康委严格按照要求推进公开。\n一、总体情况\n2024年，发布信息。\n"
+            "二、主动公开政府信息情况\n略\n丙丁市卫生健康委员会\n2025年1月24日\n")
+    meta = find_metadata(Document.from_text(text))
+    assert (meta.agency, meta.year, meta.published) == ("丙丁市卫生健康委员会", 2024, "2025-01-24")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("某某镇2022年政府信息公开工作年度报告\n一、总体情况\n2022年，某某镇推进公开。\n", ("某某镇", 2022, None)),
+    ("某某市某某局关于2022年度政府信息公开工作的年度报告\n一、总体情况\n略\n", ("某某市某某局", 2022, None)),
+    ("首页 > 年度报告\n2023年某某县人民政府办公室政府信息公开工作年度报告\n一、总体情况\n略\n"
+     "某某县人民政府办公室 2024年1月5日\n", ("某某县人民政府办公室", 2023, "2024-01-05")),
+])
+def test_title_forms(text, expected):
+    meta = find_metadata(Document.from_text(text))
+    assert (meta.agency, meta.year, meta.published) == expected
+
+
+def test_year_from_statistics_period_and_cued_date():
+    text = ("政府信息公开工作年度报告\n发布时间:2021-02-03 10:00\n"
+            "本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。\n"
+            "一、总体情况\n2021年以来，2021年，2021年，我局继续推进。\n")
+    meta = find_metadata(Document.from_text(text))
+    assert (meta.agency, meta.year, meta.published) == (None, 2020, "2021-02-03")
+
+
+def test_huaian_pdf():
+    readers = pytest.importorskip("gainlp.readers")
+    if not hasattr(readers, "read") or not HUAIAN.is_file():
+        pytest.skip("PDF reader or huaian report missing")
+    doc = readers.read(HUAIAN)
+    gold = json.loads(HUAIAN.with_suffix(".gold.json").read_text(encoding="utf-8"))
+    _assert_sections(doc, gold)
+    meta = find_metadata(doc)
+    assert (meta.agency, meta.year) == (gold["agency"], gold["year"])
