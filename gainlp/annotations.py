@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
+from gainlp.outputs import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
 from gainlp.labels import LABELS, OUTSIDE
 
 FORMATS = ("gainlp", "label-studio", "doccano", "spacy")
@@ -132,26 +132,6 @@ def bio_to_spans(tags: Iterable[str]) -> list[LabeledSpan]:
         if tag != OUTSIDE and not continues:
             start, label = i, tag_label
     return spans
-
-
-# ------------------------------------------------------------------------------------- atomic writes
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _dump_jsonl(objs: Iterable[dict]) -> str:

@@ -114,7 +114,7 @@ def _one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _error_message(path: Path, exc: BaseException) -> str:
+def error_message(path: Path, exc: BaseException) -> str:
     msg = _one_line(str(exc))
     if not isinstance(exc, ReadError):
         msg = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
@@ -153,7 +153,7 @@ def extract_one(path: str | Path, engine: str = "auto") -> ExtractResult:
             record.warnings.append(warning)
     except Exception as exc:  # one bad file never stops the batch: it becomes an error result
         log.debug("extracting %s failed", path, exc_info=True)
-        return ExtractResult(path, ExtractResult.ERROR, error=_error_message(path, exc),
+        return ExtractResult(path, ExtractResult.ERROR, error=error_message(path, exc),
                              seconds=time.perf_counter() - started)
     return ExtractResult(path, ExtractResult.OK, record=record, seconds=time.perf_counter() - started)
 
@@ -208,4 +208,4 @@ class Summary:
 
 
 __all__ = ["ENGINES", "ExtractResult", "Summary", "extract_all", "extract_one", "iter_inputs", "report_likeness",
-           "resolve_engine"]
+           "resolve_engine", "error_message"]

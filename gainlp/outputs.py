@@ -65,13 +65,14 @@ class AtomicFile:
     Until ``commit`` the file at ``path`` (if any) is untouched; ``discard`` removes the temporary file.
     """
 
-    def __init__(self, path: Path, newline: str | None = None):
+    def __init__(self, path: Path, newline: str | None = None, binary: bool = False):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         self.tmp = Path(tmp)
         os.chmod(self.tmp, _file_mode(self.path))
-        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+        self.handle: IO = (os.fdopen(fd, "wb") if binary
+                           else os.fdopen(fd, "w", encoding="utf-8", newline=newline))
         self.done = False
 
     def commit(self) -> Path:
@@ -92,9 +93,9 @@ class AtomicFile:
 
 
 @contextmanager
-def atomic_open(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
+def atomic_open(path: Path, newline: str | None = None, binary: bool = False) -> Iterator[IO]:
     """``with atomic_open(p) as f: f.write(...)`` -- ``p`` changes only if the block completes."""
-    f = AtomicFile(path, newline=newline)
+    f = AtomicFile(path, newline=newline, binary=binary)
     try:
         yield f.handle
     except BaseException:
@@ -106,6 +107,12 @@ def atomic_open(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
 def atomic_write_text(path: Path, text: str) -> Path:
     with atomic_open(path) as f:
         f.write(text)
+    return Path(path)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    with atomic_open(path, binary=True) as f:
+        f.write(data)
     return Path(path)
 
 
@@ -193,5 +200,5 @@ class RunWriter:
             f.discard()
 
 
-__all__ = ["RECORDS_JSONL", "RECORDS_CSV", "ERRORS_JSONL", "AtomicFile", "atomic_open", "atomic_write_text",
+__all__ = ["RECORDS_JSONL", "RECORDS_CSV", "ERRORS_JSONL", "AtomicFile", "atomic_open", "atomic_write_text", "atomic_write_bytes",
            "output_names", "record_json", "RunWriter"]

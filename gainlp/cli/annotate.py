@@ -143,7 +143,7 @@ def _doc_ids(files: list[Path]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gainlp.batch import _error_message, iter_inputs  # one-line error text shared with `gainlp extract`
+    from gainlp.batch import error_message, iter_inputs  # one-line error text shared with `gainlp extract`
 
     files = iter_inputs(args.paths)
     if not files:
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # one bad file never stops the batch: it is reported on one line
             log.debug("annotating %s failed", path, exc_info=True)
             errors += 1
-            tqdm.write(f"gainlp annotate: {_error_message(path, exc)}", file=sys.stderr)
+            tqdm.write(f"gainlp annotate: {error_message(path, exc)}", file=sys.stderr)
     if not docs:
         print("gainlp annotate: no document could be annotated; nothing written", file=sys.stderr)
         return 1

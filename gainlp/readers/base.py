@@ -182,6 +182,14 @@ class TextBuilder:
         for line in text.split("\n"):
             self.add_line(line)
 
+    def add_blocks(self, blocks: "list[str | Grid]") -> None:
+        """Paragraph lines and table grids, in reading order."""
+        for block in blocks:
+            if isinstance(block, str):
+                self.add_line(block)
+            else:
+                self.add_table(block)
+
     def add_table(self, grid: Grid, page: int | None = None) -> Table:
         """Render a grid of RawCells (covered positions ``None``) and record it as a Table."""
         out: list[list[Cell | None]] = []

@@ -42,11 +42,7 @@ def read_docx(raw: bytes, path: str) -> Document:
     blocks: list[str | Grid] = []
     _walk(word.element.body, blocks, numbering)
     builder = TextBuilder()
-    for block in blocks:
-        if isinstance(block, str):
-            builder.add_line(block)
-        else:
-            builder.add_table(block)
+    builder.add_blocks(blocks)
     if not builder.text.strip():
         raise ReadError(path, "no text found in DOCX")
     return builder.document(raw, path, "docx", meta={"paragraphs": sum(isinstance(b, str) for b in blocks)})
@@ -135,20 +131,21 @@ def _level(value: str | None) -> int:
     return _int(value, 0, minimum=0)
 
 
-def _rows(tbl):
-    for child in tbl.iterchildren():
-        if child.tag == f"{W}tr":
+def _children(el, tag: str):
+    """Child elements with ``tag``, looking through content controls and custom XML wrappers."""
+    for child in el.iterchildren():
+        if child.tag == tag:
             yield child
         elif child.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
-            yield from _rows(child)
+            yield from _children(child, tag)
+
+
+def _rows(tbl):
+    return _children(tbl, f"{W}tr")
 
 
 def _cells(tr):
-    for child in tr.iterchildren():
-        if child.tag == f"{W}tc":
-            yield child
-        elif child.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
-            yield from _cells(child)
+    return _children(tr, f"{W}tc")
 
 
 def _cell_text(tc, numbering: "_Numbering") -> str:

@@ -53,11 +53,7 @@ def read_html(raw: bytes, path: str) -> Document:
     renderer.flush()
     if title and not any(title in b for b in renderer.blocks[:5] if isinstance(b, str)):
         builder.add_line(title)
-    for block in renderer.blocks:
-        if isinstance(block, str):
-            builder.add_line(block)
-        else:
-            builder.add_table(block)
+    builder.add_blocks(renderer.blocks)
     if not builder.text.strip():
         raise ReadError(path, "no text found in HTML")
     meta = {"encoding": encoding, "container": descriptor}
