@@ -10,6 +10,7 @@ of the other columns of its row. Prose checks are data too (spec.yaml ``prose_ch
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gainlp.record import Check, Metric, Number, Record
@@ -38,6 +39,26 @@ class Term:
     value: Number
 
 
+# --------------------------------------------------------------------------------------------- rules
+
+
+def balanced(lhs: Iterable[int | float], rhs: Iterable[int | float]) -> bool:
+    """Is sum(lhs) equal to sum(rhs), within the tolerance that float cells need?"""
+    return abs(sum(lhs) - sum(rhs)) <= _TOLERANCE
+
+
+def total_column_parts(columns: Iterable[str]) -> list[str]:
+    """The columns whose sum a row's total column holds: all the others."""
+    return [c for c in columns if c != TOTAL]
+
+
+def total_column_holds(cells: Mapping[str, int | float]) -> bool:
+    """The templates' row rule on a row with a total column and no null cell: the total equals the sum of
+    the other columns. The total_column checks apply it to records, the table parser to the readings of
+    digits run together (gainlp.rules.tables)."""
+    return balanced([cells[TOTAL]], [cells[c] for c in total_column_parts(cells)])
+
+
 # --------------------------------------------------------------------------------------------- formatting
 
 
@@ -64,7 +85,7 @@ def equation(name: str, lhs: list[Term], rhs: list[Term]) -> Check:
         shown = ", ".join(missing[:_MAX_MISSING_SHOWN])
         more = f" (+{len(missing) - _MAX_MISSING_SHOWN} more)" if len(missing) > _MAX_MISSING_SHOWN else ""
         return Check(name, Check.NOT_ASSESSABLE, f"null: {shown}{more}")
-    ok = abs(sum(t.value for t in lhs) - sum(t.value for t in rhs)) <= _TOLERANCE
+    ok = balanced((t.value for t in lhs), (t.value for t in rhs))
     return Check(name, Check.PASS if ok else Check.FAIL, f"{_fmt_side(lhs)} = {_fmt_side(rhs)}")
 
 
@@ -99,7 +120,7 @@ def _total_column_checks(record: Record, table: str, name_of) -> list[Check]:
         if record.tables.get(table) is None:
             checks.append(_missing_table(name, table))
             continue
-        parts = [_term(record, table, row.key, c) for c in row.columns if c != TOTAL]
+        parts = [_term(record, table, row.key, c) for c in total_column_parts(row.columns)]
         checks.append(equation(name, [_term(record, table, row.key, TOTAL)], parts))
     return checks
 
@@ -172,5 +193,5 @@ def run_checks(record: Record) -> list[Check]:
     return application_checks(record) + review_litigation_checks(record) + prose_checks(record)
 
 
-__all__ = ["Term", "equation", "fmt_number", "run_checks", "application_checks", "review_litigation_checks",
-           "prose_checks"]
+__all__ = ["Term", "equation", "balanced", "total_column_holds", "fmt_number", "run_checks", "application_checks",
+           "review_litigation_checks", "prose_checks"]

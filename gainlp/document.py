@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from gainlp.text import NormText, normalize
+from gainlp.text import NormText, normalize, to_halfwidth
 
 
 @dataclass
@@ -87,14 +87,26 @@ class Document:
         return cls(text=text, path=path, format=fmt, sha256=hashlib.sha256(data).hexdigest())
 
     @cached_property
+    def folded(self) -> str:
+        """The text with full-width characters folded to half width (gainlp.text.to_halfwidth)."""
+        return to_halfwidth(self.text)
+
+    def fold_range(self, start: int, end: int) -> str:
+        """``to_halfwidth(self.text[start:end])``: a slice of ``folded`` when folding kept every
+        character one character long (the usual case), else folded anew."""
+        if len(self.folded) == len(self.text):
+            return self.folded[start:end]
+        return to_halfwidth(self.text[start:end])
+
+    @cached_property
     def norm(self) -> NormText:
         """Normalised text for matching (line breaks kept)."""
-        return normalize(self.text)
+        return normalize(self.text, folded=self.folded)
 
     @cached_property
     def norm_joined(self) -> NormText:
         """Normalised text with wrapped lines joined (for prose)."""
-        return normalize(self.text, join_lines=True)
+        return normalize(self.text, join_lines=True, folded=self.folded)
 
     def layer(self, name: str) -> list[Span]:
         return self.layers.setdefault(name, [])

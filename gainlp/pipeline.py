@@ -21,7 +21,7 @@ def extract_document(doc: Document, tagger=None) -> Record:
     record = Record(source=Source(path=doc.path, sha256=doc.sha256, format=doc.format))
     record.warnings.extend(doc.warnings)
     record.sections = sections.find_sections(doc)
-    meta = metadata.find_metadata(doc)
+    meta = metadata.find_metadata(doc, sections=record.sections)  # the sections found just above
     record.agency, record.year, record.published = meta.agency, meta.year, meta.published
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template

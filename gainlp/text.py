@@ -11,28 +11,60 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 # characters NFKC would change that we keep as printed: the ideographic comma and full stop carry
 # meaning for sentence and list splitting and have no half-width twin in these reports.
 _KEEP = set("、。“”‘’《》【】〔〕…—")
 
 
-@lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
+    """One character folded: NFKC, except ASCII and ``_KEEP`` stay and U+3000 / NBSP become a space.
+
+    No character folds to the empty string (NFKC never deletes one), so a folded text is never shorter
+    than its source, and one of equal length folded every character to exactly one character.
+    """
     if ch in _KEEP or ch < "\x80":
         return ch
     if ch == "\u3000" or ch == "\xa0":
         return " "
-    folded = unicodedata.normalize("NFKC", ch)
-    return folded
+    return unicodedata.normalize("NFKC", ch)
+
+
+class _PerChar(dict):
+    """A function of one character (or code point), memoised in a dict filled on first sight.
+
+    Folding per character in Python was the largest cost of the pipeline: as a ``str.translate`` table
+    (``_FOLD``) the loop runs in C and calls back into Python once per distinct character. Keyed by
+    character, never by text; stops growing at ``_MAX`` entries (a text of every Unicode character
+    would otherwise keep a million of them).
+    """
+
+    _MAX = 1 << 16
+
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        value = self.fn(key)
+        if len(self) < self._MAX:
+            self[key] = value
+        return value
+
+
+_FOLD = _PerChar(lambda cp: _fold_char(chr(cp)))  # code point -> folded str: a str.translate table
 
 
 def to_halfwidth(text: str) -> str:
     """Fold full-width characters (digits, letters, punctuation, spaces) to half width."""
     if text.isascii():
         return text
-    return "".join(_fold_char(c) for c in text)
+    # A character that folding changes is one that NFKC changes (U+3000 and NBSP included), and such a
+    # character never stands in a text that NFKC leaves as it is; this C check spares most labels
+    # the slower translate.
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return text.translate(_FOLD)
 
 
 def is_cjk(ch: str) -> bool:
@@ -40,13 +72,14 @@ def is_cjk(ch: str) -> bool:
 
 
 _SENTENCE_END = set("。；;：:！!？?")
+# may white space after (before) this character be an artefact? (memoised: normalize asks per run)
+_JOINS_AFTER = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "%）)”，,、")
+_JOINS_BEFORE = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "（(“%")
 
 
 def _joinable(prev: str, nxt: str) -> bool:
     """Is the whitespace between prev and nxt (non-space characters) an artefact to drop?"""
-    return (is_cjk(prev) or prev.isdigit() or prev in "%）)”，,、") and (
-        is_cjk(nxt) or nxt.isdigit() or nxt in "（(“%"
-    ) and not (prev.isdigit() and nxt.isdigit())
+    return _JOINS_AFTER[prev] and _JOINS_BEFORE[nxt] and not (prev.isdigit() and nxt.isdigit())
 
 
 @dataclass
@@ -66,38 +99,62 @@ class NormText:
         return s, e
 
 
-def normalize(text: str, join_lines: bool = False) -> NormText:
-    """Normalise for matching; ``join_lines`` also drops line breaks inside sentences and labels."""
-    out: list[str] = []
-    offs: list[int] = []
+# runs of white space that normalize() squeezes; with join_lines, line breaks belong to the runs
+_SPACE_RUN = re.compile("[ \t\u3000\xa0]+")
+_SPACE_RUN_LINES = re.compile("[ \t\u3000\xa0\r\n]+")
+
+
+def _fold_into(text: str, start: int, end: int, out: list[str], offs: list[int]) -> None:
+    """Append text[start:end] folded to ``out`` and, per folded character, its source offset to ``offs``."""
+    for i in range(start, end):
+        folded = _fold_char(text[i])
+        out.append(folded)
+        offs.extend([i] * len(folded))
+
+
+def normalize(text: str, join_lines: bool = False, folded: str | None = None) -> NormText:
+    """Normalise for matching; ``join_lines`` also drops line breaks inside sentences and labels.
+
+    The text between white-space runs is folded to half width; each run of white space (with
+    ``join_lines``, line breaks included) is dropped between joinable characters and otherwise kept as
+    one newline (when it holds a line break) or one space (when it lies between two characters).
+    ``folded``: ``to_halfwidth(text)`` when the caller has it already.
+    """
     n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if ch in " \t\u3000\xa0" or (join_lines and ch in "\r\n"):
-            # a run of white space: keep one space (or newline) unless it sits between joinable chars
-            j = i
-            has_newline = False
-            while j < n and (text[j] in " \t\u3000\xa0" or (join_lines and text[j] in "\r\n")):
-                has_newline = has_newline or text[j] in "\r\n"
-                j += 1
-            prev = out[-1] if out else ""
-            nxt = _fold_char(text[j]) if j < n else ""
-            if prev and nxt and _joinable(prev, nxt[0]) and not (has_newline and prev in _SENTENCE_END):
-                pass  # drop it
-            elif has_newline:
-                out.append("\n")
-                offs.append(i)
-            elif prev and nxt:
-                out.append(" ")
-                offs.append(i)
-            i = j
-            continue
-        folded = _fold_char(ch)
-        for f in folded:
-            out.append(f)
+    if folded is None:
+        folded = to_halfwidth(text)
+    # the common case: every character folded to one, so folded[k] is text[k] folded and the pieces
+    # between runs are slices of ``folded``; else (a "㈠" -> "(一)") pieces are folded char by char
+    one_to_one = len(folded) == n
+    out: list[str] = []  # output pieces, each non-empty
+    offs: list[int] = []
+    pos = 0
+    for run in (_SPACE_RUN_LINES if join_lines else _SPACE_RUN).finditer(text):
+        i, j = run.span()
+        if pos < i:
+            if one_to_one:
+                out.append(folded[pos:i])
+                offs.extend(range(pos, i))
+            else:
+                _fold_into(text, pos, i, out, offs)
+        has_newline = join_lines and ("\n" in run.group() or "\r" in run.group())
+        prev = out[-1][-1] if out else ""
+        nxt = "" if j >= n else folded[j] if one_to_one else _fold_char(text[j])
+        if prev and nxt and _joinable(prev, nxt[0]) and not (has_newline and prev in _SENTENCE_END):
+            pass  # drop it
+        elif has_newline:
+            out.append("\n")
             offs.append(i)
-        i += 1
+        elif prev and nxt:
+            out.append(" ")
+            offs.append(i)
+        pos = j
+    if pos < n:
+        if one_to_one:
+            out.append(folded[pos:])
+            offs.extend(range(pos, n))
+        else:
+            _fold_into(text, pos, n, out, offs)
     return NormText("".join(out), offs, n)
 
 
@@ -138,6 +195,8 @@ def parse_cell_number(text: str) -> tuple[bool, int | float | None]:
     "减62" is -62, "增5" and "+5" are 5, "3,119" is 3119, "96171.6" stays a float.
     Anything else is not a value cell: (False, None).
     """
+    if text.isascii() and text.isdigit():  # the common cell, plain digits: what the rest would read
+        return True, int(text)
     t = to_halfwidth(text).strip().replace(" ", "")
     if t in NULL_CELLS:
         return True, None

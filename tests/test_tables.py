@@ -5,7 +5,8 @@ import pytest
 
 from gainlp.document import Cell, Document, Table
 from gainlp.rules.table_tokens import Token, detect_layout, tokens_from_text
-from gainlp.rules.tables import _splits, assemble, parse_tables
+from gainlp.rules.run_together import readings, rows_readings
+from gainlp.rules.tables import assemble, parse_tables
 from gainlp.template import load_spec
 
 
@@ -49,25 +50,32 @@ def test_only_total_printed_and_padding_blanks():
     assert t["total"]["total"] == 3 and t["total"]["other_org"] is None
 
 
-def test_splits_without_leading_zeros():
-    assert list(_splits("105", 2)) == [(10, 5)]  # "05" is no number
-    assert sorted(_splits("123", 2)) == [(1, 23), (12, 3)]
-    assert list(_splits("000", 3)) == [(0, 0, 0)]
+def test_readings_of_run_together_numbers():
+    assert readings("105", 2) == [(10, 5)]  # "05" is no number
+    assert sorted(readings("123", 2)) == [(1, 23), (12, 3)]
+    assert (46, -17, 166) in readings("46-17166", 3)  # a signed 本年增/减 between two counts
+    assert readings("１３０．００", 1) == [(130.0,)]
+    assert readings("2,54455400003,098", 7).count((2544, 554, 0, 0, 0, 0, 3098)) == 1
+    rows = [("a", "b", "total")] * 2
+    consistent = lambda cols, r: r[0] + r[1] == r[2]  # noqa: E731
+    assert rows_readings("123000", rows, consistent) == [(1, 2, 3, 0, 0, 0)]
+    assert rows_readings("1230000", rows, consistent) == []  # "00" is no number
 
 
 def test_run_together_digits_resolved_by_row_sum_or_left_null_with_warning():
     layout = load_spec().table("applications", "2021")
-    t = assemble([_l("一、本年新收政府信息公开申请数量"), _v("1000001", glued=True)], layout)
+    t = assemble([_l("一、本年新收政府信息公开申请数量"), Token("value", "1000001", 0, 7, None, glued=True)], layout)
     assert list(t.values()["new_received"].values()) == [1, 0, 0, 0, 0, 0, 1]
     layout2 = load_spec().table("active_disclosure", "2021")
-    t2 = assemble([_l("行政规范性文件"), _v("8855698", glued=True)], layout2)
+    t2 = assemble([_l("行政规范性文件"), Token("value", "8855698", 0, 7, None, glued=True)], layout2)
     assert all(v is None for v in t2.values()["normative_documents"].values())
     assert any("ambiguous" in w and "8855698" in w for w in t2.warnings)
 
 
 def test_run_together_digits_resolved_by_prose_figures():
     layout = load_spec().table("active_disclosure", "2021")
-    t = assemble([_l("行政规范性文件"), _v("8855698", glued=True)], layout, prose_numbers={88, 698})
+    t = assemble([_l("行政规范性文件"), Token("value", "8855698", 0, 7, None, glued=True)], layout,
+                 prose_numbers={88, 698})
     assert t.values()["normative_documents"] == {"issued": 88, "abolished": 55, "in_force": 698}
     assert any("prose" in w for w in t.warnings)
 

@@ -26,7 +26,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Section
 from gainlp.rules.sections import locate_sections
 from gainlp.template import SPEC_PATH
-from gainlp.text import chinese_to_int, is_cjk
+from gainlp.text import chinese_to_int
 
 _YEAR_MIN, _YEAR_MAX = 2000, 2099
 _TITLE_MAX_LEN = 60  # a title line (or two wrapped ones) is short
@@ -42,6 +42,9 @@ _DATE = re.compile(
 _ISO_DATE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
 _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
+_CJK = "\u4e00-\u9fff\u3400-\u4dbf"  # gainlp.text.is_cjk
+_NOT_NAME_CHAR = re.compile(f"[^{_CJK}()（）]")
+_CJK_TAIL = re.compile(f"[{_CJK}]*\\Z")  # searched with an end position: the CJK run that ends there
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,28 @@ def _nonempty_lines(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def _last_nonempty_lines(text: str, k: int) -> list[tuple[str, int]]:
+    """The last ``k`` (>= 1) of ``_nonempty_lines(text)``, reading the text from its end only as far as needed."""
+    out: list[tuple[str, int]] = []
+    end = len(text)
+    while len(out) < k:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            out.append((line, start))
+        if start == 0:
+            break
+        end = start - 1
+    return out[::-1]
+
+
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
 
 
 def _clean_name(name: str) -> str:
-    return "".join(ch for ch in name if is_cjk(ch) or ch in "()（）")
+    return _NOT_NAME_CHAR.sub("", name)
 
 
 def _agency_name(text: str, vocab: MetadataVocab, place: bool = False) -> str | None:
@@ -193,7 +211,7 @@ def _locate(doc: Document, name: str, near: int) -> Found:
 
 def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found | None]:
     """(agency, date) of the closing signature block: a name line followed by a date line."""
-    lines = _nonempty_lines(doc.text)[-_SIGNATURE_LINES:]
+    lines = _last_nonempty_lines(doc.text, _SIGNATURE_LINES)
     agency = date = None
     for k in range(len(lines) - 1, -1, -1):
         line, pos = lines[k]
@@ -222,9 +240,9 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
     text = doc.text
     out = []
     for m in vocab.suffix_re.finditer(text, start, end):
-        i = m.start()
-        while i > start and is_cjk(text[i - 1]) and m.end() - i < _AGENCY_MAX_LEN:
-            i -= 1
+        # back from the suffix over CJK characters, to ``start`` and for a name of at most _AGENCY_MAX_LEN
+        lo = max(start, min(m.start(), m.end() - _AGENCY_MAX_LEN))
+        i = _CJK_TAIL.search(text, lo, m.start()).start()
         run = text[i : m.end()]
         cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in run[:-1]), default=0)
         for p in vocab.pronouns:

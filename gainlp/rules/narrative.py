@@ -25,15 +25,16 @@ import yaml
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Section
-from gainlp.rules.sections import section_at
+from gainlp.rules.sections import any_pattern, section_at
 from gainlp.template import SPEC_PATH, load_spec
-from gainlp.text import chinese_to_int, is_cjk, to_halfwidth
+from gainlp.text import chinese_to_int, is_cjk
 
 # clause boundaries in the normalised text (full-width punctuation is folded to these)
 _BOUNDARY = set(",;。:!?\n")
 _OPEN, _CLOSE = "(", ")"
 _QUOTES = {"”": "“", "’": "‘", "》": "《"}
 _HEADING_MAX_LEN = 30
+_CLAUSE_MARK = re.compile("[,;。]")  # a line holding one is a sentence, not a heading
 _NOUN_MAX_LEN = 20
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
 
@@ -56,21 +57,47 @@ class NarrativeVocab:
     verb_max_len: int
     verbs: tuple[str, ...]
     quantity: re.Pattern
+    # ``quantity`` split by how a match starts, to find matches fast (see _quantity_matches); empty: unused
+    quantity_scans: tuple[re.Pattern, ...] = ()
 
 
 def _alt(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-def _quantity_re(units, approximators) -> re.Pattern:
-    arabic = r"(?<![\d.A-Za-z\-/:第])(?P<ar>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    chinese = (r"(?<![零〇一二两三四五六七八九十百千万亿第])"
-               r"(?P<cn>[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)")
+# A quantity starts with an Arabic number not printed right after one of _AR_NOT_AFTER, or with a Chinese
+# numeral (first character _CN_FIRST) not printed right after one of _CN_NOT_AFTER.
+_AR_NOT_AFTER = r"[\d.A-Za-z\-/:第]"
+_AR_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN_FIRST = "[一二两三四五六七八九十]"
+_CN_NOT_AFTER = "[零〇一二两三四五六七八九十百千万亿第]"
+_CN_MORE = "[零〇一二两三四五六七八九十百千万]*"
+
+
+def _quantity_tail(units, approximators) -> str:
+    """What follows the number: an approximator, then a unit or 万/亿 and a unit."""
     approx = f"(?:{_alt(approximators)})?"
-    return re.compile(
-        f"(?:{arabic}|{chinese}){approx}"
-        f"(?:(?P<unit>{_alt(units)})|(?P<mult>万|亿){approx}(?P<unit2>{_alt(units)}))"
-    )
+    return f"{approx}(?:(?P<unit>{_alt(units)})|(?P<mult>万|亿){approx}(?P<unit2>{_alt(units)}))"
+
+
+def _quantity_re(units, approximators) -> re.Pattern:
+    arabic = f"(?<!{_AR_NOT_AFTER})(?P<ar>{_AR_NUMBER})"
+    chinese = f"(?<!{_CN_NOT_AFTER})(?P<cn>{_CN_FIRST}{_CN_MORE})"
+    return re.compile(f"(?:{arabic}|{chinese}){_quantity_tail(units, approximators)}")
+
+
+def _quantity_scans(units, approximators) -> tuple[re.Pattern, ...]:
+    """The two branches of :func:`_quantity_re`, each a pattern that matches where its branch does.
+
+    Why: a pattern whose first element is a look-behind makes ``re`` try a match at every position of
+    the text; here each branch consumes its first character before looking behind (the same test, one
+    character later), so ``re`` skips in C to the characters that can start a match. The number groups
+    are spelled the same way from their second character on ("\\d{1,3}" = "\\d\\d{0,2}").
+    """
+    tail = _quantity_tail(units, approximators)
+    arabic = rf"\d(?<!{_AR_NOT_AFTER}\d)(?:\d{{0,2}}(?:,\d{{3}})+(?:\.\d+)?|\d*(?:\.\d+)?)"
+    chinese = f"{_CN_FIRST}(?<!{_CN_NOT_AFTER}{_CN_FIRST}){_CN_MORE}"
+    return re.compile(f"(?:{arabic}){tail}"), re.compile(f"(?:{chinese}){tail}")
 
 
 @lru_cache(maxsize=None)
@@ -91,6 +118,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
+        quantity_scans=_quantity_scans(raw["units"], raw["approximators"]),
     )
 
 
@@ -130,11 +158,30 @@ def _ends_clause(text: str, pos: int) -> bool:
     return pos >= len(text) or text[pos] in _BOUNDARY or text[pos] in (_OPEN, _CLOSE)
 
 
+def _quantity_matches(text: str, vocab: NarrativeVocab):
+    """``vocab.quantity.finditer(text)``, found with the faster scan patterns when there are any.
+
+    No position can start both branches (a digit is no Chinese numeral), so the leftmost match of
+    either scan pattern is where the full pattern matches next; it is matched there for its groups.
+    """
+    if not vocab.quantity_scans:
+        yield from vocab.quantity.finditer(text)
+        return
+    pos = 0
+    while True:
+        starts = [m.start() for p in vocab.quantity_scans if (m := p.search(text, pos))]
+        if not starts:
+            return
+        m = vocab.quantity.match(text, min(starts))
+        yield m
+        pos = m.end()
+
+
 def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]:
     """Every number+unit in ``text`` that reads as a count (see the module doc for what does not)."""
     vocab = vocab or load_vocab()
     out = []
-    for m in vocab.quantity.finditer(text):
+    for m in _quantity_matches(text, vocab):
         unit = m.group("unit") or m.group("unit2")
         unit_start = m.start("unit") if m.group("unit") else m.start("unit2")
         if m.group("cn") == "一" and unit not in vocab.counted_one_units and not _ends_clause(text, m.end()):
@@ -233,11 +280,14 @@ def _heading_breaks(doc: Document) -> list[int]:
     """Normalised offsets where a short numbered heading line ends: a clause never runs across one."""
     spec = load_spec()
     pats = (*spec.top_level_numbering, spec.label_prefix)
+    numbering = any_pattern(pats)
     offsets = doc.norm_joined.offsets
     out, pos = [], 0
-    for line in doc.text.split("\n"):
-        s = to_halfwidth(line).strip()
-        if s and len(s) <= _HEADING_MAX_LEN and not (set(s) & set(",;。")) and any(p.match(s) for p in pats):
+    # folding maps no character to a line break, so the folded text splits into the folded lines
+    for line, folded in zip(doc.text.split("\n"), doc.folded.split("\n")):
+        s = folded.strip()
+        if (s and len(s) <= _HEADING_MAX_LEN and not _CLAUSE_MARK.search(s)
+                and (numbering.match(s) if numbering is not None else any(p.match(s) for p in pats))):
             out.append(bisect_left(offsets, pos + len(line)))
         pos += len(line) + 1
     return out

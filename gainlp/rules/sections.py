@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gainlp.document import Document, Span
 from gainlp.record import Section
-from gainlp.template import load_spec
+from gainlp.template import label_key, line_keys, load_spec
 from gainlp.text import chinese_to_int
 
 # numbering styles (indices into spec numbering.top_level) that only top-level headings use
@@ -23,6 +24,16 @@ _TOP_STYLES = (0, 1)
 _TITLE_END = re.compile(r"[。;:!?]|\s")
 _TITLE_MAX_LEN = 40
 _NUMERAL = re.compile(r"[0-9]+|[零〇一二两三四五六七八九十]+")
+
+
+@lru_cache(maxsize=None)
+def any_pattern(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """One regex that matches (``match`` or ``search``) wherever one of ``patterns`` does, to rule a
+    string out with one call instead of one per pattern; None when the patterns cannot be joined
+    safely (groups that a backreference could point at, or flags of their own)."""
+    if not patterns or any(p.groups or p.flags != re.UNICODE for p in patterns):
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 @dataclass
@@ -56,8 +67,11 @@ def _lines(text: str):
         pos += len(line) + 1
 
 
-def _match_title(rest: str) -> tuple[int, str] | None:
-    """(section number, title) when ``rest`` (a line without its numbering) starts with a section title."""
+def _match_title(rest: str, any_section: re.Pattern | None = None) -> tuple[int, str] | None:
+    """(section number, title) when ``rest`` (a line without its numbering) starts with a section title.
+
+    ``any_section``: the section patterns joined by :func:`any_pattern`, to rule most lines out at once.
+    """
     rest = rest.strip()
     variants = [rest]
     m = _TITLE_END.search(rest)
@@ -67,8 +81,11 @@ def _match_title(rest: str) -> tuple[int, str] | None:
         v = v.strip().rstrip("：:。.")
         if not v or len(v) > _TITLE_MAX_LEN:
             continue
+        key = label_key(v, strip_numbering=False)  # once, not once per section
+        if any_section is not None and not any_section.search(key):
+            continue  # most lines: no section matches
         for sec in load_spec().sections:
-            if sec.matches(v):
+            if sec.matches_key(key):
                 return sec.number, v
     return None
 
@@ -84,24 +101,30 @@ def _numeral(prefix: str) -> int | None:
 def heading_candidates(doc: Document) -> list[HeadingCandidate]:
     """Every line that looks like a section heading, in text order."""
     spec = load_spec()
+    any_numbering = any_pattern(spec.top_level_numbering)
+    any_section = any_pattern(tuple(sec.pattern for sec in spec.sections))
     norm = doc.norm
+    keys = line_keys(norm.text, folded=True)  # the normalised text is folded already
     out: list[HeadingCandidate] = []
-    for line, pos in _lines(norm.text):
+    for (line, pos), key in zip(_lines(norm.text), keys):
         stripped = line.lstrip()
         if not stripped:
             continue
         lead = pos + len(line) - len(stripped)
         found = None
-        for style, pat in enumerate(spec.top_level_numbering):
+        numbered = any_numbering is None or any_numbering.match(stripped)
+        for style, pat in enumerate(spec.top_level_numbering if numbered else ()):
             m = pat.match(stripped)
             if not m:
                 continue
-            hit = _match_title(stripped[m.end():])
+            hit = _match_title(stripped[m.end():], any_section)
             if hit:
                 found = (hit, _numeral(m.group()), style)
                 break
-        if found is None:
-            hit = _match_title(stripped) if len(stripped.strip()) <= _TITLE_MAX_LEN else None
+        # an un-numbered title line: the title is the whole line, whose key is the line's key (stripping
+        # the title drops no key character), so a line whose key no section matches is out at once
+        if found is None and (any_section is None or any_section.search(key)):
+            hit = _match_title(stripped, any_section) if len(stripped.strip()) <= _TITLE_MAX_LEN else None
             if hit and hit[1] == stripped.strip().rstrip("：:。."):
                 found = (hit, None, None)
         if found is None:

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from gainlp.document import Table
 from gainlp.template import load_spec
-from gainlp.text import parse_cell_number
+from gainlp.text import parse_cell_number, to_halfwidth
 
 LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows")
 
 
-@dataclass
+@dataclass(slots=True)  # slots: tokens are made by the thousand per report
 class Token:
     kind: str  # "label" | "value"
     text: str
@@ -40,7 +40,8 @@ class Token:
 
     @property
     def blank(self) -> bool:
-        return self.kind == "value" and self.value is None
+        """A printed blank cell ("", "/", "—"); run-together digits are never blank."""
+        return self.kind == "value" and self.value is None and not self.glued
 
 
 # page furniture between rows of a PDF dump
@@ -63,8 +64,20 @@ def is_page_furniture(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line))
 
 
+def _fold_in_place(text: str) -> str:
+    """Half-width forms where folding keeps the length ("１３０．００" -> "130.00"), so offsets hold."""
+    if text.isascii():
+        return text
+    return "".join(f if len(f) == 1 else c for c, f in ((c, to_halfwidth(c)) for c in text))
+
+
 def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
-    """One printed cell -> tokens: a value, a blank, a label, or a label with trailing values."""
+    """One printed cell -> tokens: a value, a blank, a label, or a label with trailing values.
+
+    Values printed after a label with spaces between them become value tokens of their own; values run
+    together with the label and each other ("行政规范性文件8855698", "行政强制46-17166") become one
+    ``glued`` token whose reading the assembler settles by the column count and the checks.
+    """
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     s = start + lead
@@ -72,16 +85,24 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     is_value, value = parse_cell_number(stripped)
     if is_value:
         return [Token("value", stripped, s, e if stripped else s, value, row_break)]
-    m = _TRAILING_VALUES.search(stripped)
+    folded = _fold_in_place(stripped)
+    # trailing values end the cell with a digit (or a thousands comma): test that before the slow search
+    m = _TRAILING_VALUES.search(folded) if folded[-1:].isdecimal() or folded[-1:] == "," else None
     if m and m.start() > 0 and not _SENTENCE.search(stripped):
         label = stripped[: m.start()].rstrip()
         vals = m.group("vals")
-        glued = not stripped[m.start() - 1].isspace() and len(_VALUE_PIECE.findall(vals)) == 1
         toks = [Token("label", label, s, s + len(label), None, row_break)]
+        if not folded[m.start() - 1].isspace() and not any(ch.isspace() for ch in vals.strip()):
+            tail = stripped[m.start():].rstrip()
+            ts = s + m.start()
+            ok, v = parse_cell_number(tail)
+            toks.append(Token("value", tail, ts, ts + len(tail), v if ok else None, False, glued=True))
+            return toks
         for vm in _VALUE_PIECE.finditer(vals):
             vs = s + m.start() + vm.start()
             _, v = parse_cell_number(vm.group())
-            toks.append(Token("value", vm.group(), vs, vs + len(vm.group()), v, False, glued))
+            toks.append(Token("value", stripped[m.start() + vm.start(): m.start() + vm.end()], vs,
+                              vs + len(vm.group()), v, False))
         return toks
     return [Token("label", stripped, s, e, None, row_break)]
 
@@ -121,7 +142,7 @@ def detect_layout(text: str) -> str:
 def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
     """Tokenise a table region of the document text (``base`` = its offset in the document)."""
     layout = layout or detect_layout(text)
-    lines = [(ln.rstrip("\r"), off) for ln, off in _lines(text, base) if not is_page_furniture(ln)]
+    lines = [(ln.rstrip("\r"), off) for ln, off in _lines(text, base) if not _PAGE_NUMBER.match(ln)]
     toks: list[Token] = []
     if layout == "blank_separated":
         blanks = 0
@@ -164,6 +185,9 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 row_break = True
     elif layout in ("tab_rows", "pipe_rows"):
         sep = "\t" if layout == "tab_rows" else "|"
+        # a leading "|" is a border only where most rows have one; else it opens an empty first cell
+        printed = [ln for ln, _ in lines if ln.strip()]
+        bordered = sum(ln.lstrip().startswith("|") for ln in printed) > len(printed) / 2
         for ln, off in lines:
             if not ln.strip():
                 continue
@@ -176,7 +200,7 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
             if sep == "|":
                 if parts and not parts[-1][0].strip():
                     parts.pop()  # the trailing border
-                if parts and not parts[0][0].strip() and ln.lstrip().startswith("|"):
+                if parts and not parts[0][0].strip() and bordered:
                     parts.pop(0)  # the leading border
             first = True
             for c, p in parts:

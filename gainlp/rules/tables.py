@@ -15,28 +15,30 @@ checks; when more than one reading survives the row is left null and a warning s
 """
 from __future__ import annotations
 
-import itertools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from gainlp.checks import TOTAL, total_column_holds
 from gainlp.document import Document, Span
 from gainlp.record import Provenance, Section
+from gainlp.rules.run_together import row_readings, rows_readings
 from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
+    PREFIX_MIN_LEN,
     TABLE_NAMES,
     TableLayout,
     detect_template,
     label_key,
-    label_matches,
-    label_prefix_of,
     load_spec,
 )
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
-MAX_SPLITS = 20000
+_PROSE_MARK = re.compile(r"[。；;]")  # a label holding one is prose
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per template cell, per table
 class Placed:
     """One cell value placed on the grid, with the token it came from."""
 
@@ -72,47 +74,109 @@ class TablesResult:
 # ------------------------------------------------------------------------------------------ matching
 
 
-@dataclass
+class _Variants:
+    """The label variants of one row, column or group, split once for :func:`label_matches`'s rule:
+    a short variant (up to the spec's ``exact_max_len``) must equal the key, a longer one be in it."""
+
+    def __init__(self, labels: tuple[str, ...], exact_max_len: int) -> None:
+        self.exact = frozenset(v for v in labels if len(v) <= exact_max_len)
+        self.contained = tuple(v for v in labels if len(v) > exact_max_len)
+
+    def matches(self, key: str) -> bool:
+        """``label_matches(key, labels)``."""
+        return bool(key) and (key in self.exact or any(v in key for v in self.contained))
+
+
 class _Matcher:
-    layout: TableLayout
-    header_keys: tuple[str, ...]
+    """Which row, group or header a label key names, for one table layout (built once per layout).
+
+    Row lookup is the hot loop of the parser (every label token, from the cursor on), so the row
+    variants are indexed: exact ones by key, contained ones in row order, all of them sorted for the
+    prefix test. The answers are those of label_matches / label_prefix_of tried row by row.
+    """
+
+    def __init__(self, layout: TableLayout) -> None:
+        spec = load_spec()
+        limit = spec.exact_max_len
+        self.layout = layout
+        self.rows = tuple(_Variants(r.labels, limit) for r in layout.rows)
+        # a key names some group (column) when it matches the labels of any of them taken together
+        self.any_group = _Variants(tuple(v for g in layout.groups for v in g.labels), limit)
+        self.any_column = _Variants(tuple(v for c in layout.columns for v in c.labels), limit)
+        headers = set(layout.header_markers)
+        for c in layout.columns:
+            headers.update(v for v in c.labels if len(v) > limit)
+        self.header_keys = tuple(sorted(headers))
+        self.exact_rows: dict[str, list[int]] = {}  # variant -> the rows it names, in order
+        self.contained_rows: list[tuple[int, str]] = []  # (row, variant), in row order
+        for i, variants in enumerate(self.rows):
+            for v in variants.exact:
+                self.exact_rows.setdefault(v, []).append(i)
+            self.contained_rows.extend((i, v) for v in variants.contained)
+        # where the contained variants of row i and later start in contained_rows
+        self.contained_from = [bisect_left(self.contained_rows, (i, "")) for i in range(len(self.rows) + 1)]
+        self.sorted_variants = sorted((v, i) for i, r in enumerate(layout.rows) for v in r.labels)
 
     def row(self, key: str, cursor: int) -> int | None:
-        for i in range(cursor, len(self.layout.rows)):
-            if label_matches(key, self.layout.rows[i].labels):
-                return i
-        for i in range(cursor, len(self.layout.rows)):  # first line of a label wrapped over lines
-            if label_prefix_of(key, self.layout.rows[i].labels):
-                return i
-        return None
+        """The first row from ``cursor`` on that the key names, else the first from ``cursor`` on whose
+        label starts with the key (the first line of a label wrapped over lines), else None."""
+        if not key:
+            return None
+        hit = next((i for i in self.exact_rows.get(key, ()) if i >= cursor), None)
+        for k in range(self.contained_from[min(cursor, len(self.rows))], len(self.contained_rows)):
+            i, v = self.contained_rows[k]
+            if hit is not None and i >= hit:
+                break
+            if v in key:
+                hit = i
+                break
+        if hit is not None or len(key) < PREFIX_MIN_LEN:
+            return hit
+        # the variants that start with the key lie together in sorted order, from where the key would be
+        rows = []
+        for k in range(bisect_left(self.sorted_variants, (key, -1)), len(self.sorted_variants)):
+            v, i = self.sorted_variants[k]
+            if not v.startswith(key):
+                break
+            if len(v) > len(key) and i >= cursor:
+                rows.append(i)
+        return min(rows, default=None)
 
     def is_group(self, key: str) -> bool:
-        return any(label_matches(key, g.labels) for g in self.layout.groups)
+        return self.any_group.matches(key)
 
     def is_header(self, key: str) -> bool:
-        if any(label_matches(key, c.labels) for c in self.layout.columns):
-            return True
-        return any(h in key for h in self.header_keys)
+        return self.any_column.matches(key) or any(h in key for h in self.header_keys)
+
+
+# one matcher per layout object: layouts come from the cached spec, so this holds a handful
+_MATCHERS: dict[int, _Matcher] = {}
+_MAX_MATCHERS = 64
 
 
 def _matcher(layout: TableLayout) -> _Matcher:
-    spec = load_spec()
-    headers = set(layout.header_markers)
-    for c in layout.columns:
-        headers.update(v for v in c.labels if len(v) > spec.exact_max_len)
-    return _Matcher(layout, tuple(sorted(headers)))
+    m = _MATCHERS.get(id(layout))
+    if m is None or m.layout is not layout:  # (the matcher keeps its layout alive: ids are not reused)
+        if len(_MATCHERS) >= _MAX_MATCHERS:  # layouts made on the fly (tests): start over
+            _MATCHERS.clear()
+        m = _MATCHERS[id(layout)] = _Matcher(layout)
+    return m
 
 
 # ------------------------------------------------------------------------------------------ fitting
 
 
-def _fit(values: list[Token], n: int, has_total: bool) -> tuple[list[Token | None], str | None]:
-    """Fit a row's value tokens to n columns. Returns the cells (None = not printed) and a warning."""
+def _fit(values: list[Token], n: int, has_total: bool, pad: str = "right") -> tuple[list[Token | None], str | None]:
+    """Fit a row's value tokens to n columns. Returns the cells (None = not printed) and a warning.
+
+    Blank cells beyond n are the padding of merged cells: trimmed first on the table's ``pad`` side
+    (see :func:`_padding_side`), then on the other.
+    """
     vals = list(values)
-    while len(vals) > n and vals[-1].blank:
-        vals.pop()
-    while len(vals) > n and vals[0].blank:
-        vals.pop(0)
+    ends = (-1, 0) if pad == "right" else (0, -1)
+    for end in ends:
+        while len(vals) > n and vals[end].blank:
+            vals.pop(end)
     if len(vals) == n:
         return vals, None
     if len(vals) > n:
@@ -124,24 +188,28 @@ def _fit(values: list[Token], n: int, has_total: bool) -> tuple[list[Token | Non
     return vals + [None] * (n - len(vals)), f"{len(vals)} values for {n} columns; read left to right"
 
 
-def _splits(digits: str, n: int):
-    """All ways to cut a digit string into n numbers without leading zeros."""
-    if n == 1:
-        if digits and (digits == "0" or digits[0] != "0"):
-            yield (int(digits),)
-        return
-    for i in range(1, len(digits) - n + 2):
-        head = digits[:i]
-        if len(head) > 1 and head[0] == "0":
-            break
-        for rest in _splits(digits[i:], n - 1):
-            yield (int(head),) + rest
+def _padding_side(rows: list[tuple[int, list[Token]]]) -> str:
+    """Where a table prints the blank padding of merged label cells: "left" (right after the label, as
+    tab rows of a colspan label do) or "right" (at the row's end, as markdown exports do). Decided by
+    the rows whose surplus blanks can only be padding on one side."""
+    left = right = 0
+    for n, values in rows:
+        extra = len(values) - n
+        if extra <= 0:
+            continue
+        lead = next((i for i, v in enumerate(values) if not v.blank), len(values))
+        trail = next((i for i, v in enumerate(reversed(values)) if not v.blank), len(values))
+        if lead >= extra > trail:
+            left += 1
+        elif trail >= extra > lead:
+            right += 1
+    return "left" if left > right else "right"
 
 
 def _row_consistent(values: tuple, columns: tuple[str, ...]) -> bool:
-    if "total" in columns and len(values) == len(columns):
-        i = columns.index("total")
-        return sum(v for j, v in enumerate(values) if j != i) == values[i]
+    """Does a reading of a row keep the checks' total-column rule (trivially so without a total)?"""
+    if TOTAL in columns and len(values) == len(columns):
+        return total_column_holds(dict(zip(columns, values)))
     return True
 
 
@@ -157,6 +225,8 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
     cursor = 0
     pending: tuple[int, Token] | None = None
     values: list[Token] = []
+    placements: list[tuple] = []  # (row, values, label token, soft), placed once the padding side is known
+    hard: set[str] = set()
 
     def commit() -> None:
         nonlocal cursor, pending, values
@@ -166,12 +236,13 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
         row = layout.rows[idx]
         n = len(row.columns)
         if any(not v.blank for v in values):
-            _place(table, row, values, label_tok, prose_numbers)
+            placements.append((row, values, label_tok, False))
+            hard.add(row.key)
             cursor = idx + 1
-        elif len(values) == n and row.key not in table.cells_found:
+        elif len(values) == n and row.key not in hard:
             # a row printed all blank, or a header word equal to a row label ("总计", "其他") above blank
             # header cells: placed softly, without moving on, so the real row can still come
-            _place(table, row, values, label_tok, prose_numbers, soft=True)
+            placements.append((row, values, label_tok, True))
         pending, values = None, []
 
     for tok in tokens:
@@ -179,16 +250,18 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
             key = label_key(tok.text)
             if not key:
                 continue
-            if len(key) > MAX_LABEL_KEY or re.search(r"[。；;]", tok.text):
+            if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
                 commit()  # prose ends a table row
                 continue
             idx = m.row(key, cursor)
             if idx is not None:
                 commit()
                 pending, values = (idx, tok), []
-            elif m.is_group(key) or m.is_header(key):
+                continue
+            header = m.is_header(key)
+            if header or m.is_group(key):
                 commit()
-                if m.is_header(key):
+                if header:
                     table.label_tokens.append(tok)
             # any other label (clause numbers, 信息内容, wrapped label ends, page headers) is passed over
         else:
@@ -200,20 +273,25 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
                 continue
             values.append(tok)
     commit()
+    pad = _padding_side([(len(row.columns), vals) for row, vals, _, _ in placements])
+    for row, vals, label_tok, soft in placements:
+        if soft and row.key in table.cells_found:
+            continue
+        _place(table, row, vals, label_tok, prose_numbers, soft=soft, pad=pad)
     return table
 
 
 def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, prose_numbers,
-           soft: bool = False) -> None:
+           soft: bool = False, pad: str = "right") -> None:
     n = len(row.columns)
-    has_total = "total" in row.columns and row.columns[-1] == "total"
-    glued = [v for v in values if v.glued]
-    if glued and len(values) < n and len(values) == 1:
-        cells = _resolve_glued(table, row, glued[0], prose_numbers)
+    has_total = TOTAL in row.columns and row.columns[-1] == TOTAL
+    printed = [v for v in values if not v.blank]
+    if len(printed) == 1 and printed[0].glued:
+        cells = _resolve_glued(table, row, printed[0], label_tok, prose_numbers)
         if cells is None:
             return
     else:
-        fitted, warning = _fit(values, n, has_total)
+        fitted, warning = _fit(values, n, has_total, pad)
         if warning:
             table.warnings.append(f"{table.name}.{row.key}: {warning}")
         cells = [Placed(t.value if t is not None else None, t) for t in fitted]
@@ -227,15 +305,11 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, pr
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
 
 
-def _resolve_glued(table: AssembledTable, row, tok: Token, prose_numbers) -> list[Placed] | None:
+def _resolve_glued(table: AssembledTable, row, tok: Token, label_tok: Token, prose_numbers) -> list[Placed] | None:
+    """Read run-together digits: the readings that the row's own arithmetic allows, then the one the
+    prose supports; still several -> the row stays null (the table's checks may settle it later)."""
     n = len(row.columns)
-    digits = re.sub(r"\D", "", tok.text)
-    candidates = []
-    for cand in _splits(digits, n):
-        if _row_consistent(cand, row.columns):
-            candidates.append(cand)
-        if len(candidates) > MAX_SPLITS:
-            break
+    candidates = row_readings(tok.text, row.columns, lambda cols, r: _row_consistent(r, cols))
     if len(candidates) > 1 and prose_numbers:
         scored = [(sum(1 for v in c if v >= 10 and v in prose_numbers), c) for c in candidates]
         best = max(s for s, _ in scored)
@@ -255,26 +329,27 @@ def _resolve_glued(table: AssembledTable, row, tok: Token, prose_numbers) -> lis
     )
     table.cells[row.key] = {c: Placed(None, tok) for c in row.columns}
     table.ambiguous[row.key] = candidates
-    table.label_tokens.append(tok)
+    table.label_tokens.append(label_tok)
     table.cells_found.add(row.key)
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
     return None
 
 
 def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, table: AssembledTable) -> AssembledTable:
-    """Table 四: 15 cells (3 groups x 5 columns) in one printed row, or one row of 5 per group."""
-    runs: list[tuple[str | None, list[Token]]] = []
+    """Table 四: its 15 cells (3 groups x 5 columns) in one printed row, one row of five per group, only
+    the three 总计 cells, or fifteen cells run together into one digit string."""
+    runs: list[tuple[str | None, list[Token]]] = []  # runs of value cells, split by labels and row starts
     current_group: str | None = None
     run: list[Token] = []
     for tok in tokens:
+        if run and (tok.kind == "label" or tok.row_break):
+            runs.append((current_group, run))
+            run = []
         if tok.kind == "label":
-            if run:
-                runs.append((current_group, run))
-                run = []
             key = label_key(tok.text)
-            if len(key) > MAX_LABEL_KEY or re.search(r"[。；;]", tok.text):
+            if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
                 continue
-            grp = next((r.key for r in layout.rows if label_matches(key, r.labels)), None)
+            grp = next((r.key for r, v in zip(layout.rows, m.rows) if v.matches(key)), None)
             if grp:
                 current_group = grp
             table.label_tokens.append(tok)
@@ -287,15 +362,24 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
     data = [(g, r) for g, r in runs if any(not t.blank for t in r)]
     if not data:  # a table printed with every cell blank (the blank official form)
         data = [(g, r) for g, r in runs if len(r) == total]
+
+    def put(values: list) -> AssembledTable:
+        for i, row in enumerate(layout.rows):
+            for j, col in enumerate(row.columns):
+                t = values[i * ncols + j]
+                table.cells[row.key][col] = t if isinstance(t, Placed) else Placed(t.value if t else None, t)
+        table.found_rows = len(layout.rows)
+        return table
+
     for g, r in data:
+        printed = [t for t in r if not t.blank]
+        if len(printed) == 1 and printed[0].text.isdigit() and len(printed[0].text) >= total:
+            return _review_run_together(table, layout, printed[0], put)
+        if len(r) == len(layout.rows) and len(printed) == len(r):  # only the three 总计 cells printed
+            return put([t if c.key == TOTAL else None for t in r for c in layout.columns])
         fitted, warning = _fit(r, total, False)
         if len(r) >= total - 2 * ncols and warning is None:
-            for i, row in enumerate(layout.rows):
-                for j, col in enumerate(row.columns):
-                    t = fitted[i * ncols + j]
-                    table.cells[row.key][col] = Placed(t.value if t else None, t)
-            table.found_rows = len(layout.rows)
-            return table
+            return put(fitted)
     # one row of five per group
     for g, r in data:
         if g is None:
@@ -310,7 +394,24 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
     return table
 
 
+def _review_run_together(table: AssembledTable, layout: TableLayout, tok: Token, put) -> AssembledTable:
+    """Fifteen cells printed as one digit string: the readings where each group's total holds."""
+    rows = [row.columns for row in layout.rows]
+    found = rows_readings(tok.text, rows, lambda cols, r: _row_consistent(r, cols))
+    if len(found) == 1:
+        return put([Placed(v, tok) for v in found[0]])
+    table.warnings.append(f"{table.name}: run-together cells '{tok.text}' are ambiguous "
+                          f"({len(found)} readings for {len(rows) * len(rows[0])} cells); left null")
+    return put([Placed(None, tok)] * sum(len(r) for r in rows))
+
+
 # ------------------------------------------------------------------------------------------ regions
+
+
+@lru_cache(maxsize=None)
+def _marker_pattern(key: str) -> re.Pattern:
+    """A marker key as printed: its characters with any white space between them."""
+    return re.compile(r"\s*".join(re.escape(ch) for ch in key))
 
 
 def _key_find(doc: Document, keys: tuple[str, ...], start: int, end: int) -> int | None:
@@ -318,8 +419,7 @@ def _key_find(doc: Document, keys: tuple[str, ...], start: int, end: int) -> int
     region = doc.text[start:end]
     best = None
     for k in keys:
-        pattern = r"\s*".join(re.escape(ch) for ch in k)
-        hit = re.search(pattern, region)
+        hit = _marker_pattern(k).search(region)
         if hit and (best is None or hit.start() < best):
             best = hit.start()
     return None if best is None else start + best
@@ -384,8 +484,8 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     regions = table_regions(doc, sections)
     found = [r for r in regions.values() if r]
     if template is None:
-        scope = "".join(doc.text[s:e] for s, e in found) if found else doc.text
-        template = detect_template(scope, year) or detect_template(doc.text, year)
+        scope = "".join(doc.fold_range(s, e) for s, e in found) if found else doc.folded
+        template = detect_template(scope, year, folded=True) or detect_template(doc.folded, year, folded=True)
     result = TablesResult(template=None, tables={n: None for n in TABLE_NAMES}, provenance={}, warnings=[],
                           regions=[])
     if not found:

@@ -18,7 +18,9 @@ SPEC_PATH = Path(__file__).with_name("spec.yaml")
 TEMPLATES = ("2019", "2021")
 TABLE_NAMES = ("active_disclosure", "applications", "review_litigation")
 
-_NON_KEY = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+_KEY_CHARS = "\u4e00-\u9fffA-Za-z0-9"  # what a label key keeps
+_NON_KEY = re.compile(f"[^{_KEY_CHARS}]+")
+_NON_KEY_BUT_LINES = re.compile(f"[^{_KEY_CHARS}\n]+")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,11 @@ class SectionSpec:
     pattern: re.Pattern
 
     def matches(self, title: str) -> bool:
-        return bool(self.pattern.search(label_key(title, strip_numbering=False)))
+        return self.matches_key(label_key(title, strip_numbering=False))
+
+    def matches_key(self, key: str) -> bool:
+        """``matches`` for a title already reduced by ``label_key(title, strip_numbering=False)``."""
+        return bool(self.pattern.search(key))
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,12 @@ class Spec:
 
 # --------------------------------------------------------------------------------------------- labels
 
-def label_key(text: str, strip_numbering: bool = True) -> str:
-    """Reduce a printed label to its matching key (see spec.yaml)."""
-    t = to_halfwidth(text)
+def label_key(text: str, strip_numbering: bool = True, folded: bool = False) -> str:
+    """Reduce a printed label to its matching key (see spec.yaml).
+
+    ``folded``: the text is folded already (``to_halfwidth`` is idempotent, so it need not run again).
+    """
+    t = text if folded else to_halfwidth(text)
     if strip_numbering:
         prefix = load_spec().label_prefix
         # numbering may repeat: "三、(一)予以公开" -> "予以公开"
@@ -142,6 +151,15 @@ def label_key(text: str, strip_numbering: bool = True) -> str:
                 break
             t = t2
     return _NON_KEY.sub("", t)
+
+
+def line_keys(text: str, folded: bool = False) -> list[str]:
+    """``label_key(line, strip_numbering=False)`` of every line of ``text``, computed in one pass.
+
+    ``folded``: as in :func:`label_key`. Exact because folding is per character and never makes a line
+    break.
+    """
+    return _NON_KEY_BUT_LINES.sub("", text if folded else to_halfwidth(text)).split("\n")
 
 
 def label_matches(key: str, variants: tuple[str, ...], exact_max_len: int | None = None) -> bool:
@@ -158,7 +176,10 @@ def label_matches(key: str, variants: tuple[str, ...], exact_max_len: int | None
     return False
 
 
-def label_prefix_of(key: str, variants: tuple[str, ...], min_len: int = 6) -> bool:
+PREFIX_MIN_LEN = 6  # a shorter key is never taken for the first line of a wrapped label
+
+
+def label_prefix_of(key: str, variants: tuple[str, ...], min_len: int = PREFIX_MIN_LEN) -> bool:
     """Is the key the first part of a variant wrapped over lines ("要求行政机关确认或重新出")?"""
     return len(key) >= min_len and any(len(v) > len(key) and v.startswith(key) for v in variants)
 
@@ -246,10 +267,13 @@ def load_spec(path: str | None = None) -> Spec:
     )
 
 
-def detect_template(text: str, year: int | None = None) -> str | None:
-    """Which table template a report uses, from printed cues, else from the year it covers."""
+def detect_template(text: str, year: int | None = None, folded: bool = False) -> str | None:
+    """Which table template a report uses, from printed cues, else from the year it covers.
+
+    ``folded``: the text is folded already (as in :func:`label_key`).
+    """
     spec = load_spec()
-    key = label_key(text, strip_numbering=False)
+    key = label_key(text, strip_numbering=False, folded=folded)
     scores = {t: sum(key.count(c) for c in cues) for t, cues in spec.template_cues.items()}
     best = max(scores, key=scores.get)
     if scores[best] > 0 and list(scores.values()).count(scores[best]) == 1:
@@ -261,5 +285,5 @@ def detect_template(text: str, year: int | None = None) -> str | None:
 
 __all__ = [
     "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
-    "label_key", "label_matches", "label_prefix_of", "load_spec", "detect_template",
+    "label_key", "line_keys", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN", "load_spec", "detect_template",
 ]
