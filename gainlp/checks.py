@@ -78,15 +78,17 @@ def _fmt_side(terms: list[Term]) -> str:
     return f"{total} [" + " + ".join(f"{t.key.split('.')[0]} {fmt_number(t.value)}" for t in nonzero) + "]"
 
 
-def equation(name: str, lhs: list[Term], rhs: list[Term]) -> Check:
-    """The check that sum(lhs) equals sum(rhs), with the numbers in its detail."""
+def equation(name: str, lhs: list[Term], rhs: list[Term], table: str | None = None) -> Check:
+    """The check that sum(lhs) equals sum(rhs), with the numbers in its detail. ``table`` prefixes the
+    terms' "row.col" keys into the cells the check covers (Check.cells)."""
+    cells = tuple(f"{table}.{t.key}" for t in lhs + rhs) if table else ()
     missing = [t.key for t in lhs + rhs if t.value is None]
     if missing:
         shown = ", ".join(missing[:_MAX_MISSING_SHOWN])
         more = f" (+{len(missing) - _MAX_MISSING_SHOWN} more)" if len(missing) > _MAX_MISSING_SHOWN else ""
-        return Check(name, Check.NOT_ASSESSABLE, f"null: {shown}{more}")
+        return Check(name, Check.NOT_ASSESSABLE, f"null: {shown}{more}", cells)
     ok = balanced((t.value for t in lhs), (t.value for t in rhs))
-    return Check(name, Check.PASS if ok else Check.FAIL, f"{_fmt_side(lhs)} = {_fmt_side(rhs)}")
+    return Check(name, Check.PASS if ok else Check.FAIL, f"{_fmt_side(lhs)} = {_fmt_side(rhs)}", cells)
 
 
 def _missing_table(name: str, table: str) -> Check:
@@ -121,7 +123,7 @@ def _total_column_checks(record: Record, table: str, name_of) -> list[Check]:
             checks.append(_missing_table(name, table))
             continue
         parts = [_term(record, table, row.key, c) for c in total_column_parts(row.columns)]
-        checks.append(equation(name, [_term(record, table, row.key, TOTAL)], parts))
+        checks.append(equation(name, [_term(record, table, row.key, TOTAL)], parts, table))
     return checks
 
 
@@ -141,6 +143,7 @@ def application_checks(record: Record) -> list[Check]:
             name,
             [_term(record, APPLICATIONS, r, col) for r in INTAKE_ROWS],
             [_term(record, APPLICATIONS, r, col) for r in (TOTAL, CARRIED_FORWARD)],
+            APPLICATIONS,
         ))
     for col in columns:
         name = f"{APPLICATIONS}.total_row.{col}"
@@ -151,6 +154,7 @@ def application_checks(record: Record) -> list[Check]:
             name,
             [_term(record, APPLICATIONS, TOTAL, col)],
             [_term(record, APPLICATIONS, r, col) for r in outcome_rows],
+            APPLICATIONS,
         ))
     checks += _total_column_checks(record, APPLICATIONS, lambda row: f"{APPLICATIONS}.total_column.{row}")
     return checks
@@ -163,7 +167,7 @@ def review_litigation_checks(record: Record) -> list[Check]:
 # --------------------------------------------------------------------------------------------- prose
 
 
-def _first_metric(metrics: list[Metric], prose_check) -> Metric | None:
+def first_metric(metrics: list[Metric], prose_check) -> Metric | None:
     for m in sorted(metrics, key=lambda m: m.start):
         if m.unit in prose_check.units and prose_check.subject.search(label_key(m.subject, strip_numbering=False)):
             return m
@@ -174,12 +178,13 @@ def prose_checks(record: Record) -> list[Check]:
     """Figures stated in prose against the table cells that hold them; only where the prose states one."""
     checks = []
     for pc in load_spec().prose_checks:
-        metric = _first_metric(record.narrative_metrics, pc)
+        metric = first_metric(record.narrative_metrics, pc)
         if metric is None:
             continue
         name = f"prose.{pc.name}"
         cells = [Term(".".join(cell), record.cell(*cell)) for cell in pc.cells]
         check = equation(name, [Term(metric.subject, metric.value)], cells)
+        check.cells = tuple(t.key for t in cells)
         check.detail = f"{metric.subject} {fmt_number(metric.value)}{metric.unit}: {check.detail}"
         checks.append(check)
     return checks
@@ -194,4 +199,4 @@ def run_checks(record: Record) -> list[Check]:
 
 
 __all__ = ["Term", "equation", "balanced", "total_column_holds", "fmt_number", "run_checks", "application_checks",
-           "review_litigation_checks", "prose_checks"]
+           "review_litigation_checks", "prose_checks", "first_metric"]

@@ -43,6 +43,8 @@ class Check:
     name: str
     status: str  # pass | fail | not_assessable
     detail: str
+    # the table cells ("table.row.col") the check compares; not part of the output record
+    cells: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     PASS = "pass"
     FAIL = "fail"

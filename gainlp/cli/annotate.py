@@ -50,31 +50,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _confirmed_metric_ranges(record: Record) -> list[tuple[int, int]]:
     """Character ranges of the narrative metrics that a passing prose check compared with the tables."""
-    from gainlp.checks import _first_metric  # the metric each prose check uses
+    from gainlp.checks import first_metric  # the metric each prose check uses
     from gainlp.template import load_spec
 
     status = {c.name: c.status for c in record.checks}
     out = []
     for pc in load_spec().prose_checks:
-        metric = _first_metric(record.narrative_metrics, pc)
+        metric = first_metric(record.narrative_metrics, pc)
         if metric is not None and status.get(f"prose.{pc.name}") == Check.PASS:
             out.append((metric.start, metric.end))
     return out
 
 
-def _unsure_tables(record: Record) -> dict[str, str]:
-    """table name -> the first failed / not-assessable check over it."""
+def _unsure_cells(record: Record) -> dict[str, str]:
+    """"table.row.col" -> the first failed check comparing that cell (a cell the checks cannot settle)."""
     out: dict[str, str] = {}
     for c in record.checks:
-        table = c.name.split(".", 1)[0]
-        if c.status in (Check.FAIL, Check.NOT_ASSESSABLE):
-            out.setdefault(table, f"table check {c.name} {c.status}")
+        if c.status == Check.FAIL:
+            for cell in c.cells:
+                out.setdefault(cell, f"check {c.name} fails")
     return out
 
 
 def weak_annotation(doc: Document, record: Record, doc_id: str, layer: str = "rules") -> AnnotatedDoc:
     """The document's ``layer`` spans as an AnnotatedDoc, low-confidence spans marked in meta."""
-    unsure = _unsure_tables(record)
+    unsure = _unsure_cells(record)
     confirmed = _confirmed_metric_ranges(record)
     spans, scores, reasons = [], [], {}
     for sp in sorted(doc.layers.get(layer, []), key=lambda s: (s.start, s.end, s.label)):
@@ -83,8 +83,8 @@ def weak_annotation(doc: Document, record: Record, doc_id: str, layer: str = "ru
         reason = None
         if sp.score < MIN_SCORE:
             reason = f"score {sp.score:.2f} < {MIN_SCORE}"
-        elif sp.label == "TABLE_CELL" and sp.attrs.get("table") in unsure:
-            reason = unsure[sp.attrs["table"]]
+        elif sp.label == "TABLE_CELL" and (cell := f"{sp.attrs.get('table')}.{sp.attrs.get('row')}.{sp.attrs.get('col')}") in unsure:
+            reason = unsure[cell]
         elif sp.label in METRIC_LABELS and not any(s <= sp.start and sp.end <= e for s, e in confirmed):
             reason = "metric not confirmed by a prose check"
         if reason:
