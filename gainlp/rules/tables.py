@@ -395,14 +395,22 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
 
 
 def _review_run_together(table: AssembledTable, layout: TableLayout, tok: Token, put) -> AssembledTable:
-    """Fifteen cells printed as one digit string: the readings where each group's total holds."""
+    """Fifteen cells printed as one digit string: the readings where each group's total holds. A group
+    on which all readings agree is read; the others stay null, each with a warning."""
     rows = [row.columns for row in layout.rows]
     found = rows_readings(tok.text, rows, lambda cols, r: _row_consistent(r, cols))
-    if len(found) == 1:
-        return put([Placed(v, tok) for v in found[0]])
-    table.warnings.append(f"{table.name}: run-together cells '{tok.text}' are ambiguous "
-                          f"({len(found)} readings for {len(rows) * len(rows[0])} cells); left null")
-    return put([Placed(None, tok)] * sum(len(r) for r in rows))
+    cells: list[Placed] = []
+    at = 0
+    for row, cols in zip(layout.rows, rows):
+        options = {r[at:at + len(cols)] for r in found}
+        if len(options) == 1:
+            cells += [Placed(v, tok) for v in options.pop()]
+        else:
+            cells += [Placed(None, tok)] * len(cols)
+            table.warnings.append(f"{table.name}.{row.key}: run-together cells '{tok.text}' are ambiguous "
+                                  f"({len(options)} readings for this group); left null")
+        at += len(cols)
+    return put(cells)
 
 
 # ------------------------------------------------------------------------------------------ regions
