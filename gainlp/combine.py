@@ -1,11 +1,12 @@
 """Model-first extraction: the model's reading and the rules' record, merged; the checks decide.
 
-Per table, two readings compete: the model's (its gaps filled from the rules) and the rules'. The one
-whose cells fail fewer checks wins; with equal failures, each cell where they disagree goes to the more
-confident source (a printed cell read by the rule parser has confidence 1.0, run-together digits 0.8;
-model cells carry the model's probability). Sections, agency, year and date: the model where it is
-confident, the rules where it is silent or unsure. Narrative metrics: the model's, plus every rule metric
-at a span the model did not claim. Provenance records which source every value came from.
+Per table, two readings compete: the rules' with the model's confident cells filling what the rules did
+not find, and the rules' alone; the one whose cells fail fewer checks wins. Where the two disagree on a
+cell, the rules' value stands (measured more accurate; README); a cell the rules read as printed blank
+stays null; where both agree the provenance is the model's, with its confidence.
+Sections, agency, year and date: the rules', the model's where the rules found none. (The rules measure
+better than the model on every one of these; see README, so the model fills gaps rather than overrides.) Narrative metrics: every rule metric, plus the model's
+confident ones at spans no rule metric claims. Provenance records which source every value came from.
 """
 from __future__ import annotations
 
@@ -46,18 +47,19 @@ def _merge_table(name: str, record: Record, reading: ModelReading) -> None:
             placed = model_cells.get(row, {}).get(col)
             rule_prov = record.provenance.get(key)
             model_prov = provenance_of(placed.token) if placed is not None else None
-            if placed is None or placed.value is None:
+            if (placed is None or placed.value is None or (rule_value is None and rule_prov is not None)
+                    or (rule_value is None and placed.token.score < CONFIDENT)):
+                # the model saw nothing here, the rules read the cell as printed blank, or the model is
+                # unsure of a cell the rules did not find: keep the rules' reading
                 merged[row][col] = rule_value
                 if rule_prov:
                     merged_prov[key] = rule_prov
             elif rule_value is None or rule_value == placed.value:
                 merged[row][col] = placed.value
                 merged_prov[key] = model_prov
-            else:  # disagreement: the more confident source, for now
-                rule_conf = rule_prov.confidence if rule_prov else 0.0
-                use_model = model_prov.confidence > rule_conf
-                merged[row][col] = placed.value if use_model else rule_value
-                merged_prov[key] = model_prov if use_model else rule_prov
+            else:  # disagreement that no check settles: the rules' reading, which measures better
+                merged[row][col] = rule_value
+                merged_prov[key] = rule_prov
     template = record.template or "2021"
     if _fails(name, merged, template) <= _fails(name, rules, template):
         record.tables[name] = merged
@@ -83,14 +85,13 @@ def combine(record: Record, reading: ModelReading) -> Record:
         scored = getattr(reading, field_name)
         if scored is None:
             continue
-        current = getattr(record, field_name)
-        if current is None or (scored.span.score >= CONFIDENT and scored.value != current and field_name != "agency"):
+        if getattr(record, field_name) is None:
             setattr(record, field_name, scored.value)
             record.provenance[field_name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
-    model_metrics = [m for m, score in reading.metrics if score >= 0.5]
-    claimed = [(m.start, m.end) for m in model_metrics]
-    kept_rules = [m for m in record.narrative_metrics
-                  if not any(a < m.end and m.start < b for a, b in claimed)]
-    record.narrative_metrics = sorted(model_metrics + kept_rules, key=lambda m: m.start)
+    # metrics: every rule metric; a model metric only where no rule metric stands and the model is sure
+    claimed = [(m.start, m.end) for m in record.narrative_metrics]
+    added = [m for m, score in reading.metrics
+             if score >= CONFIDENT and not any(a < m.end and m.start < b for a, b in claimed)]
+    record.narrative_metrics = sorted(record.narrative_metrics + added, key=lambda m: m.start)
     record.checks = run_checks(record)
     return record

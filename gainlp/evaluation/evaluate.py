@@ -136,10 +136,10 @@ def _mode_record(doc: Document, mode: str, tagger) -> tuple[Record, list]:
         return rec, doc.layers.get("rules", [])
     if mode == "combined":
         rec = extract_document(doc, tagger=tagger)
-        model_spans = doc.layers.get("model", [])
-        claimed = [(s.start, s.end) for s in model_spans]
-        rules_left = [s for s in doc.layers.get("rules", []) if not any(a < s.end and s.start < b for a, b in claimed)]
-        return rec, model_spans + rules_left
+        rule_spans = doc.layers.get("rules", [])  # as combine.py: the rules' spans, the model's in the gaps
+        claimed = [(s.start, s.end) for s in rule_spans]
+        model_left = [s for s in doc.layers.get("model", []) if not any(a < s.end and s.start < b for a, b in claimed)]
+        return rec, rule_spans + model_left
     tagger.tag(doc)
     template = detect_template(doc.text) or "2021"
     reading = read_model_layer(doc, template, [])
