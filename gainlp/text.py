@@ -187,6 +187,7 @@ def chinese_to_int(s: str) -> int | None:
 
 _NUMBER = re.compile(r"^(?P<sign>[减增+\-−－]?)\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)$")
 NULL_CELLS = {"", "/", "／", "—", "-", "－", "——", "–", "\\", "无", "空"}
+_WORDY = re.compile("(?![减增无空])[\u4e00-\u9fff]")  # a CJK character other than a sign or null word
 
 
 def parse_cell_number(text: str) -> tuple[bool, int | float | None]:
@@ -195,8 +196,13 @@ def parse_cell_number(text: str) -> tuple[bool, int | float | None]:
     "减62" is -62, "增5" and "+5" are 5, "3,119" is 3119, "96171.6" stays a float.
     Anything else is not a value cell: (False, None).
     """
-    if text.isascii() and text.isdigit():  # the common cell, plain digits: what the rest would read
+    # fast answers for the common cells, each what the full reading below gives
+    if not text:
+        return True, None
+    if text.isascii() and text.isdigit():
         return True, int(text)
+    if _WORDY.search(text):  # a label: no number nor null word holds such a character
+        return False, None
     t = to_halfwidth(text).strip().replace(" ", "")
     if t in NULL_CELLS:
         return True, None

@@ -26,7 +26,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Section
 from gainlp.rules.sections import locate_sections
 from gainlp.template import SPEC_PATH
-from gainlp.text import chinese_to_int
+from gainlp.text import chinese_to_int, is_cjk
 
 _YEAR_MIN, _YEAR_MAX = 2000, 2099
 _TITLE_MAX_LEN = 60  # a title line (or two wrapped ones) is short
@@ -44,7 +44,6 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
 _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"  # gainlp.text.is_cjk
 _NOT_NAME_CHAR = re.compile(f"[^{_CJK}()（）]")
-_CJK_TAIL = re.compile(f"[{_CJK}]*\\Z")  # searched with an end position: the CJK run that ends there
 
 
 @dataclass(frozen=True)
@@ -240,11 +239,12 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
     text = doc.text
     out = []
     for m in vocab.suffix_re.finditer(text, start, end):
-        # back from the suffix over CJK characters, to ``start`` and for a name of at most _AGENCY_MAX_LEN
-        lo = max(start, min(m.start(), m.end() - _AGENCY_MAX_LEN))
-        i = _CJK_TAIL.search(text, lo, m.start()).start()
+        i = m.start()
+        while i > start and is_cjk(text[i - 1]) and m.end() - i < _AGENCY_MAX_LEN:
+            i -= 1
         run = text[i : m.end()]
-        cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in run[:-1]), default=0)
+        head = run[:-1]
+        cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in head), default=0)
         for p in vocab.pronouns:
             if run.startswith(p, cut):
                 cut += len(p)

@@ -163,13 +163,18 @@ def _quantity_matches(text: str, vocab: NarrativeVocab):
 
     No position can start both branches (a digit is no Chinese numeral), so the leftmost match of
     either scan pattern is where the full pattern matches next; it is matched there for its groups.
+    A scan's next match is kept until the text before it is passed (a match depends on its start only).
     """
     if not vocab.quantity_scans:
         yield from vocab.quantity.finditer(text)
         return
+    ahead = [p.search(text) for p in vocab.quantity_scans]
     pos = 0
     while True:
-        starts = [m.start() for p in vocab.quantity_scans if (m := p.search(text, pos))]
+        for k, p in enumerate(vocab.quantity_scans):
+            if ahead[k] is not None and ahead[k].start() < pos:
+                ahead[k] = p.search(text, pos)
+        starts = [m.start() for m in ahead if m is not None]
         if not starts:
             return
         m = vocab.quantity.match(text, min(starts))

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from gainlp.document import Document, Span
 from gainlp.record import Section
-from gainlp.template import label_key, line_keys, load_spec
+from gainlp.template import label_key, load_spec
 from gainlp.text import chinese_to_int
 
 # numbering styles (indices into spec numbering.top_level) that only top-level headings use
@@ -104,9 +104,8 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
     any_numbering = any_pattern(spec.top_level_numbering)
     any_section = any_pattern(tuple(sec.pattern for sec in spec.sections))
     norm = doc.norm
-    keys = line_keys(norm.text, folded=True)  # the normalised text is folded already
     out: list[HeadingCandidate] = []
-    for (line, pos), key in zip(_lines(norm.text), keys):
+    for line, pos in _lines(norm.text):
         stripped = line.lstrip()
         if not stripped:
             continue
@@ -121,10 +120,11 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
             if hit:
                 found = (hit, _numeral(m.group()), style)
                 break
-        # an un-numbered title line: the title is the whole line, whose key is the line's key (stripping
-        # the title drops no key character), so a line whose key no section matches is out at once
-        if found is None and (any_section is None or any_section.search(key)):
-            hit = _match_title(stripped, any_section) if len(stripped.strip()) <= _TITLE_MAX_LEN else None
+        # an un-numbered title line: the whole line is the title, and _match_title's test of it comes
+        # down to the sections' patterns on the line's key (the normalised text is folded already)
+        if found is None and len(stripped.strip()) <= _TITLE_MAX_LEN and (
+                any_section is None or any_section.search(label_key(stripped, strip_numbering=False, folded=True))):
+            hit = _match_title(stripped, any_section)
             if hit and hit[1] == stripped.strip().rstrip("：:。."):
                 found = (hit, None, None)
         if found is None:

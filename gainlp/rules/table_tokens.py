@@ -68,6 +68,9 @@ def _fold_in_place(text: str) -> str:
     """Half-width forms where folding keeps the length ("１３０．００" -> "130.00"), so offsets hold."""
     if text.isascii():
         return text
+    folded = to_halfwidth(text)
+    if len(folded) == len(text):  # no character folds to several (each folds to one at least)
+        return folded
     return "".join(f if len(f) == 1 else c for c, f in ((c, to_halfwidth(c)) for c in text))
 
 
