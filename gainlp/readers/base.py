@@ -64,6 +64,17 @@ def is_wide(ch: str) -> bool:
     return is_cjk(ch) or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or ch in _WIDE_EXTRA
 
 
+def join_cell_lines(lines: list[str]) -> str:
+    """The lines of one table cell as one string: a space between two narrow (latin) sides, none where
+    either side is wide (CJK), as a reader of the printed cell would join them."""
+    out = ""
+    for line in lines:
+        if out and not (is_wide(out[-1]) or is_wide(line[0])):
+            out += " "
+        out += line
+    return out
+
+
 _WS_RUN = re.compile(r"[ \t\r\n\f\v\xa0\u3000\u2002\u2003\u200b]+")
 
 

@@ -14,7 +14,8 @@ import zipfile
 from lxml import etree
 
 from gainlp.document import Document
-from gainlp.readers.base import Grid, RawCell, ReadError, TextBuilder, is_wide, leaf_grid_is_layout, pad_grid, register
+from gainlp.readers.base import (Grid, RawCell, ReadError, TextBuilder, join_cell_lines, leaf_grid_is_layout,
+                                 pad_grid, register)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -153,12 +154,7 @@ def _cell_text(tc, numbering: "_Numbering") -> str:
     for p in tc.iter(f"{W}p"):
         if not _in_fallback(p) and not _inside_paragraph(p, tc):
             lines.extend(" ".join(line.split()) for line in _para_lines(p, numbering))
-    out = ""
-    for line in lines:
-        if out and not (is_wide(out[-1]) or is_wide(line[0])):
-            out += " "
-        out += line
-    return out
+    return join_cell_lines(lines)
 
 
 def _inside_paragraph(p, stop) -> bool:

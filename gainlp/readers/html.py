@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from gainlp.document import Document
-from gainlp.readers.base import Grid, RawCell, ReadError, TextBuilder, is_wide, leaf_grid_is_layout, place_cells, register, squeeze
+from gainlp.readers.base import (Grid, RawCell, ReadError, TextBuilder, join_cell_lines, leaf_grid_is_layout,
+                                 place_cells, register, squeeze)
 from gainlp.readers.txt import decode_bytes
 from gainlp.text import is_cjk
 
@@ -168,15 +169,6 @@ def _int_attr(value, default: int = 1) -> int:
     return n if n > 0 else 10**6  # rowspan="0": to the end of the table
 
 
-def _join_cell_lines(lines: list[str]) -> str:
-    out = ""
-    for line in lines:
-        if out and not (is_wide(out[-1]) or is_wide(line[0])):
-            out += " "
-        out += line
-    return out
-
-
 class _Renderer:
     """Walks the DOM: text lines for blocks, grids for data tables."""
 
@@ -223,7 +215,7 @@ def _cell_text(cell: Tag) -> str:
     r = _Renderer()
     r.walk(cell)
     r.flush()
-    return _join_cell_lines([b for b in r.blocks if isinstance(b, str)])
+    return join_cell_lines([b for b in r.blocks if isinstance(b, str)])
 
 
 def _table_grid(table: Tag) -> Grid | None:
