@@ -103,6 +103,26 @@ class NormText:
 _SPACE_RUN = re.compile("[ \t\u3000\xa0]+")
 _SPACE_RUN_LINES = re.compile("[ \t\u3000\xa0\r\n]+")
 
+# The shortcut of normalize(). When every character folds to one and no character but the white space
+# of the runs folds to a space, a run comes out as itself in the folded text with tabs as spaces (and
+# carriage returns as line feeds, when joining lines) if it is one character long, lies between two
+# characters, and those two could not make it an artefact (_joinable). Only the other runs need a
+# look; _RUN_CHECK finds them, taking any non-ASCII neighbour for one that could (a superset).
+
+
+def _run_check(ws: str) -> re.Pattern:
+    """A run that starts here (the look-behinds come after its first character, so that ``re`` can skip
+    to white space) and is longer than one character, or at the start or end of the text, or between
+    two characters that could make it an artefact."""
+    w = f"[{ws}]"
+    after = rf"[^\x00-\x7f]{w}|[0-9%),]{w}"  # every character that _JOINS_AFTER takes, and more; then the run
+    before = r"[^\x00-\x7f]|[0-9(%]"  # every character that _JOINS_BEFORE takes, and more
+    return re.compile(rf"{w}(?<!{w}{w})(?:{w}+|(?<=\A{w})|\Z|(?<={after})(?={before}))")
+
+
+_RUN_CHECK = _run_check(" ")
+_RUN_CHECK_LINES = _run_check(" \n")
+
 
 def _fold_into(text: str, start: int, end: int, out: list[str], offs: list[int]) -> None:
     """Append text[start:end] folded to ``out`` and, per folded character, its source offset to ``offs``."""
@@ -112,34 +132,43 @@ def _fold_into(text: str, start: int, end: int, out: list[str], offs: list[int])
         offs.extend([i] * len(folded))
 
 
-def normalize(text: str, join_lines: bool = False, folded: str | None = None) -> NormText:
+def normalize(text: str, join_lines: bool = False, folded: str | None = None, *, shortcut: bool = True) -> NormText:
     """Normalise for matching; ``join_lines`` also drops line breaks inside sentences and labels.
 
     The text between white-space runs is folded to half width; each run of white space (with
     ``join_lines``, line breaks included) is dropped between joinable characters and otherwise kept as
     one newline (when it holds a line break) or one space (when it lies between two characters).
-    ``folded``: ``to_halfwidth(text)`` when the caller has it already.
+    ``folded``: ``to_halfwidth(text)`` when the caller has it already. ``shortcut=False`` looks at every
+    run (the plain loop; tests check that the shortcut gives the same result).
     """
     n = len(text)
     if folded is None:
         folded = to_halfwidth(text)
-    # the common case: every character folded to one, so folded[k] is text[k] folded and the pieces
-    # between runs are slices of ``folded``; else (a "㈠" -> "(一)") pieces are folded char by char
+    # source: where the pieces between the runs looked at are sliced from. Usually every character
+    # folds to one, so folded[k] is text[k] folded; and usually only the runs' own white space folds to
+    # a space, which allows the shortcut above. Else (a "㈠" -> "(一)") pieces are folded char by char.
     one_to_one = len(folded) == n
+    source: str | None = folded if one_to_one else None
+    runs = (_SPACE_RUN_LINES if join_lines else _SPACE_RUN).finditer(text)
+    if shortcut and one_to_one and folded.count(" ") == text.count(" ") + text.count("\u3000") + text.count("\xa0"):
+        source = folded.replace("\t", " ")
+        if join_lines:
+            source = source.replace("\r", "\n")
+        runs = (_RUN_CHECK_LINES if join_lines else _RUN_CHECK).finditer(source)
     out: list[str] = []  # output pieces, each non-empty
     offs: list[int] = []
     pos = 0
-    for run in (_SPACE_RUN_LINES if join_lines else _SPACE_RUN).finditer(text):
+    for run in runs:
         i, j = run.span()
         if pos < i:
-            if one_to_one:
-                out.append(folded[pos:i])
+            if source is not None:
+                out.append(source[pos:i])
                 offs.extend(range(pos, i))
             else:
                 _fold_into(text, pos, i, out, offs)
         has_newline = join_lines and ("\n" in run.group() or "\r" in run.group())
         prev = out[-1][-1] if out else ""
-        nxt = "" if j >= n else folded[j] if one_to_one else _fold_char(text[j])
+        nxt = "" if j >= n else source[j] if source is not None else _fold_char(text[j])
         if prev and nxt and _joinable(prev, nxt[0]) and not (has_newline and prev in _SENTENCE_END):
             pass  # drop it
         elif has_newline:
@@ -150,8 +179,8 @@ def normalize(text: str, join_lines: bool = False, folded: str | None = None) ->
             offs.append(i)
         pos = j
     if pos < n:
-        if one_to_one:
-            out.append(folded[pos:])
+        if source is not None:
+            out.append(source[pos:])
             offs.extend(range(pos, n))
         else:
             _fold_into(text, pos, n, out, offs)

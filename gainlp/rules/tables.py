@@ -87,12 +87,18 @@ class _Variants:
         return bool(key) and (key in self.exact or any(v in key for v in self.contained))
 
 
+def _any_of(words) -> re.Pattern:
+    """A regex that finds whether any of ``words`` is in a string (one C search instead of a loop)."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
+
+
 class _Matcher:
     """Which row, group or header a label key names, for one table layout (built once per layout).
 
-    Row lookup is the hot loop of the parser (every label token, from the cursor on), so the row
-    variants are indexed: exact ones by key, contained ones in row order, all of them sorted for the
-    prefix test. The answers are those of label_matches / label_prefix_of tried row by row.
+    Matching label keys is the hot loop of the parser (every label token, every row from the cursor
+    on), so the variants are indexed: short ones (exact matches) by key, long ones (contained in the
+    key) in row order behind one regex that says whether the key holds any of them at all, all of them
+    sorted for the prefix test. The answers are those of label_matches / label_prefix_of tried row by row.
     """
 
     def __init__(self, layout: TableLayout) -> None:
@@ -100,19 +106,23 @@ class _Matcher:
         limit = spec.exact_max_len
         self.layout = layout
         self.rows = tuple(_Variants(r.labels, limit) for r in layout.rows)
-        # a key names some group (column) when it matches the labels of any of them taken together
+        # a key names some group when it matches the labels of any of them taken together
         self.any_group = _Variants(tuple(v for g in layout.groups for v in g.labels), limit)
-        self.any_column = _Variants(tuple(v for c in layout.columns for v in c.labels), limit)
         headers = set(layout.header_markers)
         for c in layout.columns:
             headers.update(v for v in c.labels if len(v) > limit)
         self.header_keys = tuple(sorted(headers))
+        # a header: a column label matched exactly, or a header key (the long column labels among
+        # them) contained in the key
+        self.column_exact = frozenset(v for c in layout.columns for v in c.labels if len(v) <= limit)
+        self.any_header_key = _any_of(self.header_keys)
         self.exact_rows: dict[str, list[int]] = {}  # variant -> the rows it names, in order
         self.contained_rows: list[tuple[int, str]] = []  # (row, variant), in row order
         for i, variants in enumerate(self.rows):
             for v in variants.exact:
                 self.exact_rows.setdefault(v, []).append(i)
             self.contained_rows.extend((i, v) for v in variants.contained)
+        self.any_contained = _any_of(v for _, v in self.contained_rows)
         # where the contained variants of row i and later start in contained_rows
         self.contained_from = [bisect_left(self.contained_rows, (i, "")) for i in range(len(self.rows) + 1)]
         self.sorted_variants = sorted((v, i) for i, r in enumerate(layout.rows) for v in r.labels)
@@ -123,13 +133,14 @@ class _Matcher:
         if not key:
             return None
         hit = next((i for i in self.exact_rows.get(key, ()) if i >= cursor), None)
-        for k in range(self.contained_from[min(cursor, len(self.rows))], len(self.contained_rows)):
-            i, v = self.contained_rows[k]
-            if hit is not None and i >= hit:
-                break
-            if v in key:
-                hit = i
-                break
+        if self.contained_rows and self.any_contained.search(key):  # which row's, first?
+            for k in range(self.contained_from[min(cursor, len(self.rows))], len(self.contained_rows)):
+                i, v = self.contained_rows[k]
+                if hit is not None and i >= hit:
+                    break
+                if v in key:
+                    hit = i
+                    break
         if hit is not None or len(key) < PREFIX_MIN_LEN:
             return hit
         # the variants that start with the key lie together in sorted order, from where the key would be
@@ -146,7 +157,7 @@ class _Matcher:
         return self.any_group.matches(key)
 
     def is_header(self, key: str) -> bool:
-        return self.any_column.matches(key) or any(h in key for h in self.header_keys)
+        return bool(key and key in self.column_exact) or bool(self.header_keys and self.any_header_key.search(key))
 
 
 # one matcher per layout object: layouts come from the cached spec, so this holds a handful

@@ -1,0 +1,41 @@
+"""Text normalisation: the fast path of normalize() equals the plain loop, and what the loop does."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gainlp.text import normalize, to_halfwidth
+
+# characters around which normalize() decides something: white space of every kind, line breaks,
+# joinable and non-joinable neighbours, full-width forms, sentence ends, a character that folds to three
+_ALPHABET = list(" \t\u3000\xa0\r\n") + list("ab1２3%（）(),，、。;：") + list("件政府信息") + ["㈠", "Ａ", "“", "”"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40), st.booleans())
+def test_shortcut_equals_plain_loop(text, join_lines):
+    fast = normalize(text, join_lines=join_lines)
+    plain = normalize(text, join_lines=join_lines, shortcut=False)
+    assert fast.text == plain.text
+    assert fast.offsets == plain.offsets
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40), st.booleans())
+def test_offsets_point_at_the_source(text, join_lines):
+    norm = normalize(text, join_lines=join_lines)
+    assert len(norm.offsets) == len(norm.text)
+    assert norm.offsets == sorted(norm.offsets)
+    for ch, off in zip(norm.text, norm.offsets):
+        src = text[off]
+        # a kept character is its source folded; a space or newline stands for a run of white space
+        assert ch in to_halfwidth(src) or (ch in " \n" and src in " \t\u3000\xa0\r\n")
+
+
+def test_examples():
+    assert normalize("社会公 益组织").text == "社会公益组织"
+    assert normalize("Ａ ｂ").text == "A b"
+    assert normalize("收到申请\n5件", join_lines=True).text == "收到申请5件"
+    assert normalize("结束。\n下一段", join_lines=True).text == "结束。\n下一段"
+    assert normalize("  前后  ").text == "前后"
+    assert normalize("1 2").text == "1 2"  # two numbers stay two
