@@ -9,6 +9,7 @@ Every value keeps its span and the model's confidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
@@ -74,11 +75,15 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
 
 
 def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
-    """Model cells and labels in [start, end), with the blank cells of the region's printed layout."""
+    """Model cells and labels in [start, end), with the blank cells of the region's printed layout.
+
+    ``spans``: the model layer, sorted by start and not overlapping (as the tagger writes it)."""
     toks: list[Token] = []
-    covered: list[tuple[int, int]] = []
-    for s in spans:
-        if not (start <= s.start < end) or s.label not in ("TABLE_CELL", "TABLE_LABEL"):
+    lo = bisect_left([s.start for s in spans], start)
+    for s in spans[lo:]:
+        if s.start >= end:
+            break
+        if s.label not in ("TABLE_CELL", "TABLE_LABEL"):
             continue
         text = doc.text[s.start:s.end]
         if s.label == "TABLE_CELL":
@@ -89,16 +94,21 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
         else:
             tok = Token("label", text, s.start, s.end, score=s.score)
         toks.append(tok)
-        covered.append((s.start, s.end))
+    covered_starts = [t.start for t in toks]
+    by_start = {t.start: t for t in toks}
+
+    def covered(pos: int) -> bool:
+        k = bisect_right(covered_starts, pos) - 1
+        return k >= 0 and pos < toks[k].end
+
     _, layout_toks = tokens_for_region(doc, start, end)
+    blanks = []
     for t in layout_toks:
-        if t.blank and not any(a <= t.start < b for a, b in covered):
-            toks.append(t)
-        elif t.row_break:  # carry the layout's row starts over to the model's tokens
-            for m in toks:
-                if m.start == t.start:
-                    m.row_break = True
-    return sorted(toks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
+        if t.blank and not covered(t.start):
+            blanks.append(t)
+        elif t.row_break and t.start in by_start:  # carry the layout's row starts over to the model's tokens
+            by_start[t.start].row_break = True
+    return sorted(toks + blanks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
 
 
 def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:
@@ -136,7 +146,7 @@ def _subject_for(doc: Document, value: Span, subjects: list[Span], values: list[
 
 def read_model_layer(doc: Document, template: str, rule_sections: list[Section], layer: str = "model") -> ModelReading:
     """Assemble everything the model labelled into a ModelReading."""
-    spans = doc.layers.get(layer, [])
+    spans = sorted(doc.layers.get(layer, []), key=lambda s: s.start)
     by_label: dict[str, list[Span]] = {}
     for s in spans:
         by_label.setdefault(s.label, []).append(s)

@@ -267,18 +267,45 @@ def test_char_probs_batched_across_texts_match_single(trained):
         assert np.allclose(probs, tagger.char_probs(text), atol=1e-5)
 
 
-def test_decode_repairs_bio():
+def _probs(rows):
+    """Per-character probabilities from rows of {tag: p}; the rest of each row spread evenly."""
+    tags = bio_tags()
+    out = np.zeros((len(rows), len(tags)), dtype=np.float32)
+    for i, row in enumerate(rows):
+        rest = (1.0 - sum(row.values())) / (len(tags) - len(row))
+        out[i] = rest
+        for t, p in row.items():
+            out[i, tags.index(t)] = p
+    return out
+
+
+def test_decode_keeps_valid_argmax():
     from gainlp.model.tagger import decode
 
-    tags = bio_tags()
-    seq = ["O", "I-SECTION", "I-SECTION", "B-YEAR", "B-YEAR", "I-YEAR", "I-DATE", "O", "I-DATE"]
-    probs = np.full((len(seq), len(tags)), 0.01, dtype=np.float32)
-    for i, t in enumerate(seq):
-        probs[i, tags.index(t)] = 0.9
-    spans = decode(probs, id2label())
-    assert [(s, e, lab) for s, e, lab, _ in spans] == [
-        (1, 3, "SECTION"), (3, 4, "YEAR"), (4, 6, "YEAR"), (6, 7, "DATE"), (8, 9, "DATE")]
+    seq = ["O", "B-SECTION", "I-SECTION", "B-YEAR", "B-YEAR", "I-YEAR", "O", "B-DATE"]
+    spans = decode(_probs([{t: 0.9} for t in seq]), id2label())
+    assert [(s, e, lab) for s, e, lab, _ in spans] == [(1, 3, "SECTION"), (3, 4, "YEAR"), (4, 6, "YEAR"), (7, 8, "DATE")]
     assert all(score == pytest.approx(0.9) for *_, score in spans)
+
+
+def test_decode_repairs_bio_with_the_best_valid_sequence():
+    from gainlp.model.tagger import decode
+
+    rows = [
+        {"O": 0.9},
+        {"I-SECTION": 0.5, "B-SECTION": 0.4},  # an I with nothing before it: its B is next best
+        {"I-SECTION": 0.9},
+        {"I-SECTION": 0.45, "I-YEAR": 0.5},  # a label switch inside a run: continuing wins overall
+        {"I-SECTION": 0.9},
+        {"O": 0.9},
+        {"I-DATE": 0.6, "B-DATE": 0.3},  # alone: becomes B-DATE
+        {"O": 0.9},
+    ]
+    spans = decode(_probs(rows), id2label())
+    assert [(s, e, lab) for s, e, lab, _ in spans] == [(1, 5, "SECTION"), (6, 7, "DATE")]
+    # the score is the mean probability of the tags chosen
+    assert spans[0][3] == pytest.approx((0.4 + 0.9 + 0.45 + 0.9) / 4)
+    assert spans[1][3] == pytest.approx(0.3)
 
 
 def test_label_weights_lift_rare_tags():
@@ -384,3 +411,33 @@ def test_default_recipe_trains_a_useful_model(tmp_path):
     assert info.metrics["test"]["f1"] >= 0.8          # measured 0.855 (1258 steps on a busy machine)
     assert info.metrics["heldout"]["f1"] >= 0.7       # unseen phrasings; measured 0.789
     assert info.metrics["pretraining"]["steps"] > 0 and info.data_fingerprint["by_source"]["weak"] == 6
+
+
+def test_best_tags_is_the_best_valid_sequence():
+    """Brute force on small random cases (two labels): no BIO-valid sequence that keeps the argmax-O
+    characters O scores higher than best_tags' one, which is valid itself."""
+    import itertools
+
+    from gainlp.model.tagger import best_tags
+
+    tags = ["O", "B-A", "I-A", "B-B", "I-B"]
+    i2l = dict(enumerate(tags))
+
+    def valid(seq):
+        return all(not tags[t].startswith("I-") or (k > 0 and tags[seq[k - 1]][2:] == tags[t][2:]
+                                                  and tags[seq[k - 1]] != "O")
+                   for k, t in enumerate(seq))
+
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        n = int(rng.integers(1, 7))
+        probs = rng.dirichlet(np.full(len(tags), 0.4), size=n)
+        logp = np.log(probs)
+        got = best_tags(probs, i2l)
+        assert valid(got.tolist())
+        argmax = probs.argmax(axis=1)
+        assert all(got[k] == 0 for k in range(n) if argmax[k] == 0)
+        best = max(sum(logp[k, t] for k, t in enumerate(seq))
+                   for seq in itertools.product(range(len(tags)), repeat=n)
+                   if valid(seq) and all(seq[k] == 0 for k in range(n) if argmax[k] == 0))
+        assert sum(logp[k, t] for k, t in enumerate(got)) == pytest.approx(best)

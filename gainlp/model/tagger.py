@@ -36,39 +36,100 @@ def _char_scores(offsets: Sequence[Sequence[int]], probs: np.ndarray, n_chars: i
     return token_scores_to_char_scores(offsets, probs, n_chars, id2label)
 
 
+class _TagSet:
+    """The BIO structure of a label map, as arrays: per tag its kind (0 O, 1 B, 2 I) and label index."""
+
+    def __init__(self, id2label: Mapping[int, str]) -> None:
+        tags = [id2label[i] for i in range(len(id2label))]
+        self.kind = np.array([0 if t == OUTSIDE else (1 if t.startswith("B-") else 2) for t in tags])
+        self.label = [t[2:] if t != OUTSIDE else "" for t in tags]
+        # for an I tag, the tags it may follow: its B and itself (-1 elsewhere)
+        index = {t: i for i, t in enumerate(tags)}
+        self.begin_of = np.array([index.get("B-" + t[2:], -1) if k == 2 else -1 for t, k in zip(tags, self.kind)])
+        self.outside = index.get(OUTSIDE, 0)
+
+
+def _invalid_runs(best: np.ndarray, ts: _TagSet) -> list[tuple[int, int]]:
+    """The runs of non-O tags (maximal, between O tags) that hold an I tag not following its B or I."""
+    kind = ts.kind[best]
+    prev = np.concatenate(([ts.outside], best[:-1]))
+    bad = (kind == 2) & (prev != best) & (prev != ts.begin_of[best])
+    if not bad.any():
+        return []
+    # run boundaries: where "tagged" switches on / off
+    edges = np.diff(np.concatenate(([0], (kind != 0).astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    hit = np.unique(np.searchsorted(ends, np.nonzero(bad)[0], side="right"))  # the run of each bad position
+    return [(int(starts[k]), int(ends[k])) for k in hit]
+
+
+def _viterbi(logp: np.ndarray, ts: _TagSet) -> np.ndarray:
+    """The most probable tag sequences of several runs at once, I-X following only B-X or I-X (O before
+    each run). ``logp``: (runs, length, tags), a shorter run padded with zeros (equal for every tag, so
+    the padding changes no run's best path). Returns (runs, length) tag ids."""
+    r, n, t = logp.shape
+    is_i = ts.kind == 2
+    from_b = np.where(is_i, ts.begin_of, 0)
+    idx = np.arange(t)
+    rows = np.arange(r)[:, None]
+    back = np.zeros((r, n, t), dtype=np.int64)
+    delta = np.where(is_i, -np.inf, logp[:, 0])
+    for k in range(1, n):
+        arg = delta.argmax(axis=1)
+        stay = delta >= delta[:, from_b]  # for an I tag: continuing itself beats coming from its B
+        i_prev = np.where(stay, idx, from_b)
+        delta_new = np.where(is_i, delta[rows, i_prev], delta[rows[:, 0], arg][:, None]) + logp[:, k]
+        back[:, k] = np.where(is_i, i_prev, arg[:, None])
+        delta = delta_new
+    path = np.empty((r, n), dtype=np.int64)
+    path[:, -1] = delta.argmax(axis=1)
+    for k in range(n - 1, 0, -1):
+        path[:, k - 1] = back[rows[:, 0], k, path[:, k]]
+    return path
+
+
+def best_tags(probs: np.ndarray, id2label: Mapping[int, str]) -> np.ndarray:
+    """Per character, its tag: the argmax, except in runs where that breaks BIO (an I-X after O or after
+    another label), which get the most probable sequence that keeps it (Viterbi). Characters whose
+    argmax is O stay O, so each broken run is decoded on its own; runs of similar length are decoded
+    together, and runs that keep BIO, most of them, cost nothing."""
+    best = probs.argmax(axis=1)
+    ts = _TagSet(id2label)
+    runs = _invalid_runs(best, ts)
+    if not runs:
+        return best
+    logp = np.log(np.clip(probs, 1e-9, None))
+    buckets: dict[int, list[tuple[int, int]]] = {}
+    for s, e in runs:  # lengths up to a power of two together: padding at most doubles the work
+        buckets.setdefault(int(e - s - 1).bit_length(), []).append((s, e))
+    for group in buckets.values():
+        n = max(e - s for s, e in group)
+        padded = np.zeros((len(group), n, logp.shape[1]))
+        for k, (s, e) in enumerate(group):
+            padded[k, : e - s] = logp[s:e]
+        paths = _viterbi(padded, ts)
+        for k, (s, e) in enumerate(group):
+            best[s:e] = paths[k, : e - s]
+    return best
+
+
 def decode(probs: np.ndarray, id2label: Mapping[int, str]) -> list[tuple[int, int, str, float]]:
     """Spans ``(start, end, label, score)`` from per-character probabilities.
 
-    Each character takes its most probable tag. B-X opens a span; I-X continues an open X span, and an
-    I-X that follows nothing of label X opens one (repair, as in :func:`gainlp.annotations.bio_to_spans`).
-    The score is the mean over the span's characters of their top probability.
+    The tags are :func:`best_tags`, which keep BIO: a span starts at each B tag and runs over the I tags
+    after it. The score is the mean over the span's characters of the probability of their tag.
     """
     if len(probs) == 0:
         return []
-    best = probs.argmax(axis=1)
-    conf = probs.max(axis=1)
-    tags = [id2label[int(i)] for i in range(probs.shape[1])]
-    kind = np.array([0 if t == OUTSIDE else (1 if t.startswith("B-") else 2) for t in tags])[best]
-    label_of = [t[2:] if t != OUTSIDE else "" for t in tags]
-    out: list[tuple[int, int, str, float]] = []
-    start, label = -1, ""
-
-    def close(end: int) -> None:
-        out.append((start, end, label, float(conf[start:end].mean())))
-
-    prev = -2
-    for i in np.nonzero(kind)[0].tolist():
-        lab = label_of[best[i]]
-        continues = label and kind[i] == 2 and lab == label and prev == i - 1
-        if label and not continues:
-            close(prev + 1)
-            label = ""
-        if not continues:
-            start, label = i, lab
-        prev = i
-    if label:
-        close(prev + 1)
-    return out
+    best = best_tags(probs, id2label)
+    ts = _TagSet(id2label)
+    kind = ts.kind[best]
+    starts = np.nonzero(kind == 1)[0]
+    stops = np.nonzero(kind != 2)[0]  # a span ends at the first character after its B that is no I
+    ends = np.append(stops, len(best))[np.searchsorted(stops, starts, side="right")]
+    conf = np.concatenate(([0.0], np.cumsum(probs[np.arange(len(best)), best], dtype=np.float64)))
+    scores = (conf[ends] - conf[starts]) / (ends - starts)
+    return [(int(s), int(e), ts.label[best[s]], float(c)) for s, e, c in zip(starts, ends, scores)]
 
 
 class Tagger:
