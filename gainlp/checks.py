@@ -11,7 +11,7 @@ of the other columns of its row. Prose checks are data too (spec.yaml ``prose_ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gainlp.record import Check, Metric, Number, Record
 from gainlp.template import TEMPLATES, TableLayout, label_key, load_spec
@@ -31,9 +31,11 @@ _MAX_MISSING_SHOWN = 4
 _TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
-class Term:
-    """One cell of an equation: its dotted key (for messages) and its value (None when null/missing)."""
+class Term(NamedTuple):
+    """One cell of an equation: its dotted key (for messages) and its value (None when null/missing).
+
+    A named tuple rather than a frozen dataclass: every record makes hundreds, and a frozen dataclass
+    sets each field through ``object.__setattr__`` (several times slower to build)."""
 
     key: str
     value: Number
@@ -70,7 +72,7 @@ def fmt_number(v: int | float) -> str:
 
 def _fmt_side(terms: list[Term]) -> str:
     if len(terms) <= _MAX_TERMS_SHOWN:
-        return "+".join(fmt_number(t.value) for t in terms)
+        return "+".join([fmt_number(t.value) for t in terms])
     total = fmt_number(sum(t.value for t in terms))
     nonzero = [t for t in terms if t.value != 0]
     if not nonzero:
@@ -81,13 +83,14 @@ def _fmt_side(terms: list[Term]) -> str:
 def equation(name: str, lhs: list[Term], rhs: list[Term], table: str | None = None) -> Check:
     """The check that sum(lhs) equals sum(rhs), with the numbers in its detail. ``table`` prefixes the
     terms' "row.col" keys into the cells the check covers (Check.cells)."""
-    cells = tuple(f"{table}.{t.key}" for t in lhs + rhs) if table else ()
-    missing = [t.key for t in lhs + rhs if t.value is None]
+    terms = lhs + rhs
+    cells = tuple([f"{table}.{t.key}" for t in terms]) if table else ()
+    missing = [t.key for t in terms if t.value is None]
     if missing:
         shown = ", ".join(missing[:_MAX_MISSING_SHOWN])
         more = f" (+{len(missing) - _MAX_MISSING_SHOWN} more)" if len(missing) > _MAX_MISSING_SHOWN else ""
         return Check(name, Check.NOT_ASSESSABLE, f"null: {shown}{more}", cells)
-    ok = balanced((t.value for t in lhs), (t.value for t in rhs))
+    ok = balanced([t.value for t in lhs], [t.value for t in rhs])
     return Check(name, Check.PASS if ok else Check.FAIL, f"{_fmt_side(lhs)} = {_fmt_side(rhs)}", cells)
 
 
@@ -113,6 +116,12 @@ def _term(record: Record, table: str, row: str, col: str) -> Term:
     return Term(f"{row}.{col}", record.cell(table, row, col))
 
 
+def _row_terms(record: Record, table: str, row: str, columns: Iterable[str]) -> list[Term]:
+    """``[_term(record, table, row, c) for c in columns]``, looking the row up once (the checks' hot loop)."""
+    cells = (record.tables.get(table) or {}).get(row, {})
+    return [Term(f"{row}.{c}", cells.get(c)) for c in columns]
+
+
 def _total_column_checks(record: Record, table: str, name_of) -> list[Check]:
     """Per row: the total column equals the sum of the row's other columns."""
     layout = _layout(record, table)
@@ -122,8 +131,8 @@ def _total_column_checks(record: Record, table: str, name_of) -> list[Check]:
         if record.tables.get(table) is None:
             checks.append(_missing_table(name, table))
             continue
-        parts = [_term(record, table, row.key, c) for c in total_column_parts(row.columns)]
-        checks.append(equation(name, [_term(record, table, row.key, TOTAL)], parts, table))
+        parts = _row_terms(record, table, row.key, total_column_parts(row.columns))
+        checks.append(equation(name, _row_terms(record, table, row.key, (TOTAL,)), parts, table))
     return checks
 
 

@@ -136,6 +136,17 @@ def test_agency_fullest_form_and_signature_only():
     assert (meta.agency, meta.year, meta.published) == ("丙丁市卫生健康委员会", 2024, "2025-01-24")
 
 
+def test_agency_is_not_lengthened_by_prose_or_a_year():
+    # the title's name runs on in prose ("…人民政府认真贯彻落实…关于政府信息公开"): no fuller spelling
+    text = ("甲乙县人民政府2021年度政府信息公开工作年度报告\n1、总体情况\n2021年，甲乙县人民政府认真贯彻落实"
+            "上级部门关于政府信息公开工作的各项文件精神。\n2、主动公开政府信息情况\n略\n甲乙县人民政府\n2022年1月7日\n")
+    assert find_metadata(Document.from_text(text)).agency == "甲乙县人民政府"
+    # a year printed right before the name in the title is not part of it
+    text = ("2020年丙丁县市场监督管理局政府信息公开工作年度报告\n第一部分：总体情况\n年内收到26条依申请公开。\n"
+            "丙丁县市场监督管理局\n2021年3月21日\n")
+    assert find_metadata(Document.from_text(text)).agency == "丙丁县市场监督管理局"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("某某镇2022年政府信息公开工作年度报告\n一、总体情况\n2022年，某某镇推进公开。\n", ("某某镇", 2022, None)),
     ("某某市某某局关于2022年度政府信息公开工作的年度报告\n一、总体情况\n略\n", ("某某市某某局", 2022, None)),

@@ -42,6 +42,7 @@ _DATE = re.compile(
 _ISO_DATE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
 _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
+_YEAR_WORD = re.compile(r"年度?")
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"  # gainlp.text.is_cjk
 _NOT_NAME_CHAR = re.compile(f"[^{_CJK}()（）]")
 
@@ -245,9 +246,12 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
         run = text[i : m.end()]
         head = run[:-1]
         cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in head), default=0)
-        for p in vocab.pronouns:
-            if run.startswith(p, cut):
-                cut += len(p)
+        if cut == 0 and i > 0 and text[i - 1].isdigit():  # "2020年宾川县…": the run starts with a year's 年
+            cut = len(_YEAR_WORD.match(run).group()) if _YEAR_WORD.match(run) else 0
+        if run.startswith(vocab.pronouns, cut):  # rarely: one test for all of them first
+            for p in vocab.pronouns:
+                if run.startswith(p, cut):
+                    cut += len(p)
         name = run[cut:]
         if _agency_name(name, vocab) and len(name) >= 4 and _DIVISION.search(name[:-1]):
             out.append(Found(name, i + cut, m.end()))
@@ -257,12 +261,14 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
 
 
 def _fullest(primary: Found, candidates: list[Found]) -> Found:
-    """The longest candidate that spells out ``primary`` (same last character, primary's characters in order)."""
+    """The longest candidate that spells out ``primary`` (same last character, primary's characters in
+    order: 人社局 -> 人力资源和社会保障局). A candidate that starts with all of ``primary`` is no fuller
+    spelling: prose runs on after the name ("秭归县人民政府认真贯彻落实上级部门关于政府")."""
     best = primary
     for c in candidates:
-        if len(c.value) > len(best.value) and c.value[-1] == primary.value[-1] and _is_subsequence(
-            primary.value, c.value
-        ):
+        if len(c.value) > len(best.value) and c.value[-1] == primary.value[-1] and not c.value.startswith(
+            primary.value
+        ) and _is_subsequence(primary.value, c.value):
             best = c
     return best
 

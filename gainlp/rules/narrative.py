@@ -191,9 +191,9 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
         unit_start = m.start("unit") if m.group("unit") else m.start("unit2")
         if m.group("cn") == "一" and unit not in vocab.counted_one_units and not _ends_clause(text, m.end()):
             continue  # an article ("一项长期的工作"); "开展培训一次," is a count
-        if any(text.startswith(w, unit_start) for w in vocab.unit_words):
+        if text.startswith(vocab.unit_words, unit_start):  # (a tuple: any of them)
             continue
-        if any(text.startswith(w, m.end()) for w in vocab.excluded_after):
+        if text.startswith(vocab.excluded_after, m.end()):
             continue
         value = _value(m)
         if value is None:
@@ -291,8 +291,10 @@ def _heading_breaks(doc: Document) -> list[int]:
     # folding maps no character to a line break, so the folded text splits into the folded lines
     for line, folded in zip(doc.text.split("\n"), doc.folded.split("\n")):
         s = folded.strip()
-        if (s and len(s) <= _HEADING_MAX_LEN and not _CLAUSE_MARK.search(s)
-                and (numbering.match(s) if numbering is not None else any(p.match(s) for p in pats))):
+        # the numbering first: most lines have none, so this one test settles them
+        if (s and len(s) <= _HEADING_MAX_LEN
+                and (numbering.match(s) if numbering is not None else any(p.match(s) for p in pats))
+                and not _CLAUSE_MARK.search(s)):
             out.append(bisect_left(offsets, pos + len(line)))
         pos += len(line) + 1
     return out

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from gainlp.document import Document, Span
 from gainlp.record import Section
-from gainlp.template import label_key, load_spec
+from gainlp.template import label_key, line_keys, load_spec
 from gainlp.text import chinese_to_int
 
 # numbering styles (indices into spec numbering.top_level) that only top-level headings use
@@ -105,13 +105,15 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
     any_section = any_pattern(tuple(sec.pattern for sec in spec.sections))
     norm = doc.norm
     out: list[HeadingCandidate] = []
-    for line, pos in _lines(norm.text):
+    for (line, pos), key in zip(_lines(norm.text), line_keys(norm.text)):
         stripped = line.lstrip()
         if not stripped:
             continue
+        numbered = any_numbering is None or any_numbering.match(stripped)
+        if not numbered and any_section is not None and not any_section.search(key):
+            continue  # most lines: no numbering, and no title by their key (the test below)
         lead = pos + len(line) - len(stripped)
         found = None
-        numbered = any_numbering is None or any_numbering.match(stripped)
         for style, pat in enumerate(spec.top_level_numbering if numbered else ()):
             m = pat.match(stripped)
             if not m:
@@ -121,9 +123,10 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
                 found = (hit, _numeral(m.group()), style)
                 break
         # an un-numbered title line: the whole line is the title, and _match_title's test of it comes
-        # down to the sections' patterns on the line's key (the normalised text is folded already)
+        # down to the sections' patterns on the line's key (the normalised text is folded already; the
+        # white space that lstrip drops is no key character)
         if found is None and len(stripped.strip()) <= _TITLE_MAX_LEN and (
-                any_section is None or any_section.search(label_key(stripped, strip_numbering=False, folded=True))):
+                any_section is None or any_section.search(key)):
             hit = _match_title(stripped, any_section)
             if hit and hit[1] == stripped.strip().rstrip("：:。."):
                 found = (hit, None, None)

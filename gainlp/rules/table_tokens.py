@@ -49,6 +49,9 @@ _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
     r"\d{1,3}\s*/\s*\d{1,3}|[Pp]age\s*\d{1,3}(?:\s*of\s*\d{1,3})?)\s*$"
 )
+# _PAGE_NUMBER over a whole region: white space but the line break (within a line, the same as \s), and
+# ^ $ at every line, so that it finds in one search the lines that _PAGE_NUMBER matches one by one
+_PAGE_NUMBER_LINES = re.compile(_PAGE_NUMBER.pattern.replace(r"\s", r"[^\S\n]"), re.MULTILINE)
 # trailing numbers after a label: "行政处罚 175 减62 107" or glued "行政规范性文件8855698"
 _TRAILING_VALUES = re.compile(r"(?:(?<=\s)|(?<=[^\d\s.,，+\-减增]))(?P<vals>(?:[减增+\-]?\d[\d,]*(?:\.\d+)?\s*)+)$")
 _VALUE_PIECE = re.compile(r"[减增+\-]?\d[\d,]*(?:\.\d+)?")
@@ -81,8 +84,9 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     together with the label and each other ("行政规范性文件8855698", "行政强制46-17166") become one
     ``glued`` token whose reading the assembler settles by the column count and the checks.
     """
-    stripped = text.strip()
-    lead = len(text) - len(text.lstrip())
+    lstripped = text.lstrip()
+    stripped = lstripped.rstrip()
+    lead = len(text) - len(lstripped)
     s = start + lead
     e = s + len(stripped)
     is_value, value = parse_cell_number(stripped)
@@ -111,17 +115,23 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
 
 
 def _lines(text: str, base: int) -> list[tuple[str, int]]:
+    """(line without its "\\r", document offset) for each line of a table region but page furniture."""
+    # page numbers are rare: one search of the region spares a match per line when it has none
+    furniture = {m.start() for m in _PAGE_NUMBER_LINES.finditer(text)}
     out = []
     pos = 0
     for line in text.split("\n"):
-        out.append((line, base + pos))
+        if pos not in furniture:
+            out.append((line.rstrip("\r"), base + pos))
         pos += len(line) + 1
     return out
 
 
 def detect_layout(text: str) -> str:
-    # prose lines (sentences) around a table say nothing about its layout
-    lines = [ln for ln in text.split("\n") if not _SENTENCE.search(ln)]
+    # prose lines (sentences) around a table say nothing about its layout (a region without any: one test)
+    lines = text.split("\n")
+    if _SENTENCE.search(text):
+        lines = [ln for ln in lines if not _SENTENCE.search(ln)]
     nonempty = [ln for ln in lines if ln.strip()]
     if not nonempty:
         return "line_rows"
@@ -145,7 +155,7 @@ def detect_layout(text: str) -> str:
 def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
     """Tokenise a table region of the document text (``base`` = its offset in the document)."""
     layout = layout or detect_layout(text)
-    lines = [(ln.rstrip("\r"), off) for ln, off in _lines(text, base) if not _PAGE_NUMBER.match(ln)]
+    lines = _lines(text, base)
     toks: list[Token] = []
     if layout == "blank_separated":
         blanks = 0
@@ -172,12 +182,11 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
     elif layout == "tab_cells":
         row_break = True
         for ln, off in lines:
-            if not ln.strip() and not ln.startswith("\t"):
-                row_break = True
-                continue
             if ln.startswith("\t"):
                 toks.extend(_cell_tokens(ln[1:], off + 1, row_break))
                 row_break = False
+            elif not ln.strip():
+                row_break = True
             elif toks and toks[-1].kind == "label" and len(ln.strip()) <= 30 and not _SENTENCE.search(ln):
                 # a cell wrapped over lines ("本年新\n制作数量")
                 last = toks[-1]

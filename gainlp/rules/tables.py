@@ -132,7 +132,11 @@ class _Matcher:
         label starts with the key (the first line of a label wrapped over lines), else None."""
         if not key:
             return None
-        hit = next((i for i in self.exact_rows.get(key, ()) if i >= cursor), None)
+        hit = None
+        for i in self.exact_rows.get(key, ()):
+            if i >= cursor:
+                hit = i
+                break
         if self.contained_rows and self.any_contained.search(key):  # which row's, first?
             for k in range(self.contained_from[min(cursor, len(self.rows))], len(self.contained_rows)):
                 i, v = self.contained_rows[k]

@@ -18,7 +18,9 @@ SPEC_PATH = Path(__file__).with_name("spec.yaml")
 TEMPLATES = ("2019", "2021")
 TABLE_NAMES = ("active_disclosure", "applications", "review_litigation")
 
-_NON_KEY = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+_KEY_CHARS = "\u4e00-\u9fffA-Za-z0-9"  # what a label key keeps
+_NON_KEY = re.compile(f"[^{_KEY_CHARS}]+")
+_NON_KEY_BUT_BREAKS = re.compile(f"[^{_KEY_CHARS}\n]+")
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,12 @@ def label_key(text: str, strip_numbering: bool = True, folded: bool = False) -> 
     return _NON_KEY.sub("", t)
 
 
+def line_keys(text: str) -> list[str]:
+    """``label_key(line, strip_numbering=False, folded=True)`` for each line of a folded text, in one
+    call: the characters that keys drop, but the line breaks, removed from the whole text at once."""
+    return _NON_KEY_BUT_BREAKS.sub("", text).split("\n")
+
+
 def label_matches(key: str, variants: tuple[str, ...], exact_max_len: int | None = None) -> bool:
     """Does a printed label key match one of the variants (already keys)?"""
     if not key:
@@ -274,5 +282,5 @@ def detect_template(text: str, year: int | None = None, folded: bool = False) ->
 
 __all__ = [
     "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
-    "label_key", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN", "load_spec", "detect_template",
+    "label_key", "line_keys", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN", "load_spec", "detect_template",
 ]
