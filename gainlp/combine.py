@@ -61,7 +61,7 @@ def _merge_table(name: str, record: Record, reading: ModelReading) -> None:
                 merged[row][col] = rule_value
                 merged_prov[key] = rule_prov
     template = record.template or "2021"
-    if _fails(name, merged, template) <= _fails(name, rules, template):
+    if merged == rules or _fails(name, merged, template) <= _fails(name, rules, template):
         record.tables[name] = merged
         for key in [k for k in record.provenance if k.startswith(f"tables.{name}.")]:
             del record.provenance[key]

@@ -17,7 +17,7 @@ import torch
 from tqdm import tqdm
 
 from gainlp.annotations import LabeledSpan, spans_to_bio
-from gainlp.dataset import encode_window, merge_window_scores, token_scores_to_char_scores, windows
+from gainlp.dataset import encode_windows, merge_window_scores, token_scores_to_char_scores, windows
 from gainlp.document import Document, Span
 from gainlp.labels import LABELS, OUTSIDE
 from gainlp.model.encoder import pad_batch
@@ -186,8 +186,8 @@ class Tagger:
             wins = windows(len(text), self.max_chars, self.stride)
             pending[i] = (text, wins, [None] * len(wins))
             order.append(i)
-            for w, win in enumerate(wins):
-                queue.append((i, w, encode_window(text, win, self.tokenizer)))
+            for w, row in enumerate(encode_windows(text, wins, self.tokenizer)):  # one tokenizer call a text
+                queue.append((i, w, row))
                 if len(queue) >= self.batch_size:
                     flush()
             yield from ready()
