@@ -51,12 +51,31 @@ def _best(spans: list[Span], parse) -> Scored | None:
     return None
 
 
+def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
+    """(line start, heading text) per line holding SECTION spans, in order. A heading starts a line and
+    is mostly printed as a line of its own: when the spans of a line cover at least half of it, the
+    heading is the whole line (the model may stop a character short, or break a heading in two); else,
+    when they start the line, their own text ("一、总体情况。2021年，…"); else there is none."""
+    text = doc.text
+    lines: dict[int, list[Span]] = {}
+    for s in sorted(spans, key=lambda s: s.start):
+        lines.setdefault(text.rfind("\n", 0, s.start) + 1, []).append(s)
+    out = []
+    for line_start, group in lines.items():
+        line_end = text.find("\n", group[-1].end)
+        line = text[line_start: len(text) if line_end < 0 else line_end].strip()
+        tagged = "".join(text[s.start:s.end] for s in group).strip()
+        if len(tagged) * 2 >= len(line):
+            out.append((line_start, line))
+        elif not text[line_start:group[0].start].strip():
+            out.append((line_start, tagged))
+    return out
+
+
 def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
     spec = load_spec()
     found: list[tuple[int, str, int]] = []
-    for s in sorted(spans, key=lambda s: s.start):
-        raw = doc.text[s.start:s.end].strip()
-        title = raw
+    for line_start, title in _heading_lines(doc, spans):
         for pat in spec.top_level_numbering:
             m = pat.match(title)
             if m:
@@ -65,7 +84,6 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
         number = next((sec.number for sec in spec.sections if sec.matches(title)), None)
         if number is None or (found and number <= found[-1][0]):
             continue
-        line_start = doc.text.rfind("\n", 0, s.start) + 1
         found.append((number, title, line_start))
     out = []
     for i, (number, title, start) in enumerate(found):
@@ -74,10 +92,8 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
     return out
 
 
-def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
-    """Model cells and labels in [start, end), with the blank cells of the region's printed layout.
-
-    ``spans``: the model layer, sorted by start and not overlapping (as the tagger writes it)."""
+def _model_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
+    """The model's TABLE_CELL and TABLE_LABEL spans in [start, end) as tokens (``spans`` sorted by start)."""
     toks: list[Token] = []
     lo = bisect_left([s.start for s in spans], start)
     for s in spans[lo:]:
@@ -90,25 +106,60 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
             ok, value = parse_cell_number(text)
             if not ok or not text.strip():
                 continue
-            tok = Token("value", text, s.start, s.end, value, score=s.score)
+            toks.append(Token("value", text, s.start, s.end, value, score=s.score))
         else:
-            tok = Token("label", text, s.start, s.end, score=s.score)
-        toks.append(tok)
-    covered_starts = [t.start for t in toks]
-    by_start = {t.start: t for t in toks}
+            toks.append(Token("label", text, s.start, s.end, score=s.score))
+    return toks
+
+
+def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
+    """Model cells and labels in [start, end), fitted to the cells of the region's printed layout.
+
+    The model says what each printed piece is (label, number or nothing); the layout says where a
+    cell begins and ends. A model token inside one printed cell of its own kind takes that cell's
+    extent (a label wrapped over two lines, which the model may tag as two, is one cell; a number the
+    model split is one number), except digits run together, which only the model can split. Blank
+    cells, which the model does not tag, come from the layout, as do the row starts.
+    """
+    model = _model_tokens(doc, spans, start, end)
+    _, layout = tokens_for_region(doc, start, end)
+    layout = sorted(layout, key=lambda t: t.start)
+    layout_starts = [t.start for t in layout]
+
+    def cell_of(tok: Token) -> int | None:
+        k = bisect_right(layout_starts, tok.start) - 1
+        if k < 0 or tok.end > layout[k].end:
+            return None
+        cell = layout[k]
+        return k if cell.kind == tok.kind and not cell.glued and not cell.blank else None
+
+    out: list[Token] = []
+    fitted: dict[int, list[Token]] = {}
+    for tok in model:
+        k = cell_of(tok)
+        if k is None:
+            out.append(tok)
+        else:
+            fitted.setdefault(k, []).append(tok)
+    for k, group in fitted.items():
+        cell = layout[k]
+        score = min(t.score for t in group)
+        out.append(Token(cell.kind, cell.text, cell.start, cell.end, cell.value, score=score))
+    covered_starts = sorted(t.start for t in out)
+    ends_by_start = {t.start: t.end for t in out}
+    by_start = {t.start: t for t in out}
 
     def covered(pos: int) -> bool:
         k = bisect_right(covered_starts, pos) - 1
-        return k >= 0 and pos < toks[k].end
+        return k >= 0 and pos < ends_by_start[covered_starts[k]]
 
-    _, layout_toks = tokens_for_region(doc, start, end)
     blanks = []
-    for t in layout_toks:
+    for t in layout:
         if t.blank and not covered(t.start):
             blanks.append(t)
         elif t.row_break and t.start in by_start:  # carry the layout's row starts over to the model's tokens
             by_start[t.start].row_break = True
-    return sorted(toks + blanks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
+    return sorted(out + blanks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
 
 
 def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:

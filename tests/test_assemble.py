@@ -42,6 +42,15 @@ def test_sections_from_heading_spans_are_numbered_by_the_spec():
     assert secs[0].end == secs[1].start
 
 
+def test_a_heading_is_its_whole_line_when_the_spans_cover_most_of_it():
+    doc = read_text(TEXT)
+    spans = [_span(doc, "一、总体情", "SECTION"),  # one character short
+             _span(doc, "二、主动公开", "SECTION"), _span(doc, "政府信息情况", "SECTION"),  # broken in two
+             _span(doc, "主动公开政府信息", "SECTION")]  # a few words of a sentence: not a heading
+    secs = model_sections(doc, spans)
+    assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况")]
+
+
 def test_metric_values_pair_with_their_subjects_before_or_after():
     doc = read_text(TEXT)
     spans = [_span(doc, "主动公开政府信息", "METRIC_SUBJECT"), _span(doc, "120条", "METRIC_VALUE"),
@@ -85,13 +94,28 @@ def test_model_spans_copied_from_rules_reproduce_the_rules_record():
 
 
 class _WrongTagger:
-    """A model that reads 行政处罚's value wrong and sees nothing else."""
+    """A model that reads 行政处罚's value wrong (it misses "12" and takes the next row's "0") and sees
+    nothing else."""
 
     def tag(self, doc):
-        start = doc.text.index("行政处罚 12") + 5
-        doc.layers["model"] = [Span(start - 5, start - 1, "TABLE_LABEL", "model", 0.6),
-                               Span(start, start + 1, "TABLE_CELL", "model", 0.6)]  # "1" of "12"
+        start = doc.text.index("行政处罚 12")
+        zero = doc.text.index("行政强制 0") + 5
+        doc.layers["model"] = [Span(start, start + 4, "TABLE_LABEL", "model", 0.6),
+                               Span(zero, zero + 1, "TABLE_CELL", "model", 0.6)]
         return doc.layers["model"]
+
+
+def test_model_cells_take_the_extent_of_the_printed_cell():
+    """A number the model tags in part ("1" of "12"), or a label it tags in two pieces, is the printed cell."""
+    doc = read_text(TEXT)
+    start = doc.text.index("行政处罚 12")
+    doc.layers["model"] = [Span(start, start + 2, "TABLE_LABEL", "model", 0.8),
+                           Span(start + 2, start + 4, "TABLE_LABEL", "model", 0.7),
+                           Span(start + 5, start + 6, "TABLE_CELL", "model", 0.9)]
+    reading = read_model_layer(doc, "2021", extract_document(read_text(TEXT)).sections)
+    placed = reading.tables["active_disclosure"].cells["punishment"]["decisions"]
+    assert placed.value == 12
+    assert (placed.token.start, placed.token.end, placed.token.score) == (start + 5, start + 7, 0.9)
 
 
 def test_combination_keeps_the_more_confident_reading_and_records_provenance():
