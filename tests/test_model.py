@@ -441,3 +441,19 @@ def test_best_tags_is_the_best_valid_sequence():
                    for seq in itertools.product(range(len(tags)), repeat=n)
                    if valid(seq) and all(seq[k] == 0 for k in range(n) if argmax[k] == 0))
         assert sum(logp[k, t] for k, t in enumerate(got)) == pytest.approx(best)
+
+
+def test_batch_job_with_a_model_in_worker_processes(trained, tmp_path):
+    """extract -j 2 with a model: each worker loads the model and gets its share of the cores; the
+    records are those of a serial run, in input order."""
+    from gainlp.batch import extract_all
+
+    from .conftest import SEEDS_DIR
+
+    for p in sorted(SEEDS_DIR.glob("*.txt"))[:3]:
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    engine = str(trained[0])
+    serial = [(r.path.name, r.status, r.record.to_dict()) for r in extract_all([tmp_path], engine=engine)]
+    parallel = [(r.path.name, r.status, r.record.to_dict()) for r in extract_all([tmp_path], engine=engine, jobs=2)]
+    assert [s[1] for s in serial] == ["ok"] * 3
+    assert parallel == serial
