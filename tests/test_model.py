@@ -457,3 +457,16 @@ def test_batch_job_with_a_model_in_worker_processes(trained, tmp_path):
     parallel = [(r.path.name, r.status, r.record.to_dict()) for r in extract_all([tmp_path], engine=engine, jobs=2)]
     assert [s[1] for s in serial] == ["ok"] * 3
     assert parallel == serial
+
+
+def test_evaluate_compare_runs_three_modes(trained, tmp_path, capsys):
+    from gainlp.cli.main import main
+
+    data = tmp_path / "h.jsonl"
+    assert main(["synth", "-n", "2", "--seed", "11", "-o", str(data), "-q"]) == 0
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", str(data), "--model", str(trained[0]), "--compare", "-o", str(out)]) == 0
+    scores = json.loads(out.read_text(encoding="utf-8"))
+    assert list(scores) == ["model", "rules", "combined"]
+    assert all(scores[m]["docs"] == 2 and "spans" in scores[m] for m in scores)
+    assert "span F1: TABLE_CELL" in capsys.readouterr().out

@@ -40,6 +40,7 @@ class Tally:
     year: list[int] = field(default_factory=lambda: [0, 0])
     sections: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
     metrics: list[int] = field(default_factory=lambda: [0, 0, 0])  # matched, extra, missed
+    scored: Counter = field(default_factory=Counter)  # how many gold records gave sections / metrics
     gold_bio: list[list[str]] = field(default_factory=list)
     pred_bio: list[list[str]] = field(default_factory=list)
     docs: int = 0
@@ -59,6 +60,7 @@ class Tally:
                 tally[0] += int(getattr(rec, fld) == gold[fld])
                 tally[1] += 1
         if "sections" in gold:
+            self.scored["sections"] += 1
             g = Counter(label_key(t, strip_numbering=False) for t in gold["sections"])
             p = Counter(label_key(s.title, strip_numbering=False) for s in rec.sections)
             tp = sum((g & p).values())
@@ -66,6 +68,7 @@ class Tally:
             self.sections[1] += sum(p.values()) - tp
             self.sections[2] += sum(g.values()) - tp
         if "narrative_metrics" in gold:
+            self.scored["narrative_metrics"] += 1
             m = match_metrics(rec.narrative_metrics, gold["narrative_metrics"])
             self.metrics[0] += len(m.matched)
             self.metrics[1] += len(m.extra)
@@ -87,8 +90,9 @@ class Tally:
             "table_cells": {n: self.cells[n][1] for n in TABLE_NAMES},
             "agency_accuracy": ratio(*self.agency),
             "year_accuracy": ratio(*self.year),
-            "sections": prf(*self.sections),
-            "narrative_metrics": prf(self.metrics[0], self.metrics[1], self.metrics[2]),
+            # None when no gold record gave any (a set that labels only metrics has no section score)
+            "sections": prf(*self.sections) if self.scored["sections"] else None,
+            "narrative_metrics": prf(*self.metrics) if self.scored["narrative_metrics"] else None,
         }
         all_cells = [sum(self.cells[n][i] for n in TABLE_NAMES) for i in (0, 1)]
         out["table_cell_accuracy"]["all"] = ratio(*all_cells)
@@ -178,9 +182,9 @@ def summary_rows(results: dict[str, dict]) -> list[tuple[str, ...]]:
         rows.append((f"cell accuracy: {name}", *(fmt(results[m]["table_cell_accuracy"][name]) for m in modes)))
     rows.append(("agency accuracy", *(fmt(results[m]["agency_accuracy"]) for m in modes)))
     rows.append(("year accuracy", *(fmt(results[m]["year_accuracy"]) for m in modes)))
-    rows.append(("section F1", *(fmt(results[m]["sections"]["f1"]) for m in modes)))
+    rows.append(("section F1", *(fmt((results[m]["sections"] or {}).get("f1")) for m in modes)))
     for k in ("precision", "recall", "f1"):
-        rows.append((f"metrics {k}", *(fmt(results[m]["narrative_metrics"][k]) for m in modes)))
+        rows.append((f"metrics {k}", *(fmt((results[m]["narrative_metrics"] or {}).get(k)) for m in modes)))
     if all("spans" in results[m] for m in modes):
         rows.append(("span F1 (all labels)", *(fmt(results[m]["spans"]["f1"]) for m in modes)))
         labels = sorted({lab for m in modes for lab in results[m]["spans"]["per_label"]})
