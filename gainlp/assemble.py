@@ -145,13 +145,13 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
         cell = layout[k]
         score = min(t.score for t in group)
         out.append(Token(cell.kind, cell.text, cell.start, cell.end, cell.value, score=score))
-    covered_starts = sorted(t.start for t in out)
-    ends_by_start = {t.start: t.end for t in out}
+    out.sort(key=lambda t: t.start)
+    out_starts = [t.start for t in out]
     by_start = {t.start: t for t in out}
 
     def covered(pos: int) -> bool:
-        k = bisect_right(covered_starts, pos) - 1
-        return k >= 0 and pos < ends_by_start[covered_starts[k]]
+        k = bisect_right(out_starts, pos) - 1
+        return k >= 0 and pos < out[k].end
 
     blanks = []
     for t in layout:
