@@ -67,6 +67,12 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def one_of(words) -> str:
+    """A regex alternation of the literal ``words``, longest first (so that a match takes the longest
+    word: 人次 before 人), without repeats."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
 def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 

@@ -93,8 +93,11 @@ def best_tags(probs: np.ndarray, id2label: Mapping[int, str]) -> np.ndarray:
     another label), which get the most probable sequence that keeps it (Viterbi). Characters whose
     argmax is O stay O, so each broken run is decoded on its own; runs of similar length are decoded
     together, and runs that keep BIO, most of them, cost nothing."""
+    return _best_tags(probs, _TagSet(id2label))
+
+
+def _best_tags(probs: np.ndarray, ts: _TagSet) -> np.ndarray:
     best = probs.argmax(axis=1)
-    ts = _TagSet(id2label)
     runs = _invalid_runs(best, ts)
     if not runs:
         return best
@@ -121,8 +124,8 @@ def decode(probs: np.ndarray, id2label: Mapping[int, str]) -> list[tuple[int, in
     """
     if len(probs) == 0:
         return []
-    best = best_tags(probs, id2label)
     ts = _TagSet(id2label)
+    best = _best_tags(probs, ts)
     kind = ts.kind[best]
     starts = np.nonzero(kind == 1)[0]
     stops = np.nonzero(kind != 2)[0]  # a span ends at the first character after its B that is no I

@@ -26,7 +26,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Section
 from gainlp.rules.sections import locate_sections
 from gainlp.template import SPEC_PATH
-from gainlp.text import chinese_to_int, is_cjk
+from gainlp.text import chinese_to_int, is_cjk, one_of
 
 _YEAR_MIN, _YEAR_MAX = 2000, 2099
 _TITLE_MAX_LEN = 60  # a title line (or two wrapped ones) is short
@@ -59,8 +59,7 @@ class MetadataVocab:
 
     @property
     def suffix_re(self) -> re.Pattern:
-        alts = sorted(self.agency_suffixes, key=len, reverse=True)
-        return re.compile("(?:" + "|".join(map(re.escape, alts)) + ")")
+        return re.compile(f"(?:{one_of(self.agency_suffixes)})")
 
 
 @lru_cache(maxsize=None)
@@ -246,8 +245,9 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
         run = text[i : m.end()]
         head = run[:-1]
         cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in head), default=0)
-        if cut == 0 and i > 0 and text[i - 1].isdigit():  # "2020年宾川县…": the run starts with a year's 年
-            cut = len(_YEAR_WORD.match(run).group()) if _YEAR_WORD.match(run) else 0
+        year_word = _YEAR_WORD.match(run) if cut == 0 and i > 0 and text[i - 1].isdigit() else None
+        if year_word:  # "2020年宾川县…": the run starts with a year's 年
+            cut = year_word.end()
         if run.startswith(vocab.pronouns, cut):  # rarely: one test for all of them first
             for p in vocab.pronouns:
                 if run.startswith(p, cut):

@@ -27,7 +27,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Metric, Section
 from gainlp.rules.sections import any_pattern, section_at
 from gainlp.template import SPEC_PATH, load_spec
-from gainlp.text import chinese_to_int, is_cjk
+from gainlp.text import chinese_to_int, is_cjk, one_of
 
 # clause boundaries in the normalised text (full-width punctuation is folded to these)
 _BOUNDARY = set(",;。:!?\n")
@@ -61,10 +61,6 @@ class NarrativeVocab:
     quantity_scans: tuple[re.Pattern, ...] = ()
 
 
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 # A quantity starts with an Arabic number not printed right after one of _AR_NOT_AFTER, or with a Chinese
 # numeral (first character _CN_FIRST) not printed right after one of _CN_NOT_AFTER.
 _AR_NOT_AFTER = r"[\d.A-Za-z\-/:第]"
@@ -76,8 +72,8 @@ _CN_MORE = "[零〇一二两三四五六七八九十百千万]*"
 
 def _quantity_tail(units, approximators) -> str:
     """What follows the number: an approximator, then a unit or 万/亿 and a unit."""
-    approx = f"(?:{_alt(approximators)})?"
-    return f"{approx}(?:(?P<unit>{_alt(units)})|(?P<mult>万|亿){approx}(?P<unit2>{_alt(units)}))"
+    approx = f"(?:{one_of(approximators)})?"
+    return f"{approx}(?:(?P<unit>{one_of(units)})|(?P<mult>万|亿){approx}(?P<unit2>{one_of(units)}))"
 
 
 def _quantity_re(units, approximators) -> re.Pattern:

@@ -33,6 +33,7 @@ from gainlp.template import (
     label_key,
     load_spec,
 )
+from gainlp.text import one_of
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
 _PROSE_MARK = re.compile(r"[。；;]")  # a label holding one is prose
@@ -87,11 +88,6 @@ class _Variants:
         return bool(key) and (key in self.exact or any(v in key for v in self.contained))
 
 
-def _any_of(words) -> re.Pattern:
-    """A regex that finds whether any of ``words`` is in a string (one C search instead of a loop)."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
-
-
 class _Matcher:
     """Which row, group or header a label key names, for one table layout (built once per layout).
 
@@ -115,14 +111,14 @@ class _Matcher:
         # a header: a column label matched exactly, or a header key (the long column labels among
         # them) contained in the key
         self.column_exact = frozenset(v for c in layout.columns for v in c.labels if len(v) <= limit)
-        self.any_header_key = _any_of(self.header_keys)
+        self.any_header_key = re.compile(one_of(self.header_keys))  # is any in the key? one C search
         self.exact_rows: dict[str, list[int]] = {}  # variant -> the rows it names, in order
         self.contained_rows: list[tuple[int, str]] = []  # (row, variant), in row order
         for i, variants in enumerate(self.rows):
             for v in variants.exact:
                 self.exact_rows.setdefault(v, []).append(i)
             self.contained_rows.extend((i, v) for v in variants.contained)
-        self.any_contained = _any_of(v for _, v in self.contained_rows)
+        self.any_contained = re.compile(one_of(v for _, v in self.contained_rows))
         # where the contained variants of row i and later start in contained_rows
         self.contained_from = [bisect_left(self.contained_rows, (i, "")) for i in range(len(self.rows) + 1)]
         self.sorted_variants = sorted((v, i) for i, r in enumerate(layout.rows) for v in r.labels)
