@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import quantities
+from gainlp.rules.narrative import read_quantity
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
@@ -162,15 +162,19 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
     return sorted(out + blanks, key=lambda t: (t.start, 0 if t.kind == "label" else 1))
 
 
+_AFTER_COUNT = 4  # characters after a count that may make it no count ("3个" + "工作日")
+
+
 def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:
     values = sorted((s for s in spans if s.label == "METRIC_VALUE"), key=lambda s: s.start)
     subjects = sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start)
     out = []
     for v in values:
-        found = quantities(normalize(doc.text[v.start:v.end], join_lines=True).text)
-        if not found:
+        found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
+                              after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text)
+        if found is None:
             continue
-        value, unit = found[0].value, found[0].unit
+        value, unit = found
         subject = _subject_for(doc, v, subjects, values)
         if subject is None:
             continue
@@ -267,6 +271,6 @@ def record_from_reading(doc: Document, reading: ModelReading, template: str) -> 
                     record.provenance[f"tables.{name}.{row}.{col}"] = prov
     if all(record.tables.get(n) is None for n in TABLE_NAMES):
         record.template = None
-    record.narrative_metrics = [m for m, _ in reading.metrics]
+    record.set_metrics([(m, Provenance("model", m.start, m.end, score)) for m, score in reading.metrics])
     record.checks = run_checks(record)
     return record

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gainlp.checks import run_checks
 from gainlp.document import Document
-from gainlp.record import Record, Source
+from gainlp.record import Provenance, Record, Source
 from gainlp.rules import metadata, narrative, sections, tables
 from gainlp.template import detect_template
 
@@ -29,7 +29,8 @@ def extract_document(doc: Document, tagger=None) -> Record:
         record.tables[name] = table
     record.provenance.update(result.provenance)
     record.warnings.extend(result.warnings)
-    record.narrative_metrics = narrative.find_metrics(doc, record.sections, result.regions)
+    record.set_metrics([(m, Provenance("rules", m.start, m.end)) for m in
+                        narrative.find_metrics(doc, record.sections, result.regions)])
     record.checks = run_checks(record)
     if tagger is not None:
         from gainlp.assemble import read_model_layer

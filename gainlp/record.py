@@ -11,6 +11,7 @@ from typing import Any
 from gainlp.template import TABLE_NAMES, load_spec
 
 Number = int | float | None
+METRIC_KEY = "narrative_metrics."  # provenance key prefix of the i-th narrative metric
 
 
 @dataclass
@@ -95,6 +96,18 @@ class Record:
         self.tables[table].setdefault(row, {})[col] = value
         if prov is not None:
             self.provenance[f"tables.{table}.{row}.{col}"] = prov
+
+    def set_metrics(self, scored: list[tuple[Metric, Provenance]]) -> None:
+        """The narrative metrics in text order, the provenance of the i-th under "narrative_metrics.<i>"."""
+        for key in [k for k in self.provenance if k.startswith(METRIC_KEY)]:
+            del self.provenance[key]
+        scored = sorted(scored, key=lambda mp: mp[0].start)
+        self.narrative_metrics = [m for m, _ in scored]
+        for i, (_, prov) in enumerate(scored):
+            self.provenance[f"{METRIC_KEY}{i}"] = prov
+
+    def metric_provenance(self, i: int) -> Provenance | None:
+        return self.provenance.get(f"{METRIC_KEY}{i}")
 
     def flat(self) -> dict[str, dict[str, Number] | None]:
         """Per table, its cells as ``{"row.col": value}`` (None for a missing table)."""

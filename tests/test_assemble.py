@@ -60,6 +60,14 @@ def test_metric_values_pair_with_their_subjects_before_or_after():
     assert got == [("主动公开政府信息", 120, "条"), ("新闻发布会", 3, "场"), ("工作人员", 1, "名")]
 
 
+def test_a_model_metric_may_have_a_measure_word_the_rules_do_not_list():
+    doc = read_text("发放宣传册2,000册，回复群众来信56封。")
+    spans = [_span(doc, "发放宣传册", "METRIC_SUBJECT"), _span(doc, "2,000册", "METRIC_VALUE"),
+             _span(doc, "回复群众来信", "METRIC_SUBJECT"), _span(doc, "56封", "METRIC_VALUE")]
+    got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
+    assert got == [("发放宣传册", 2000, "册"), ("回复群众来信", 56, "封")]
+
+
 def test_table_cells_and_labels_placed_on_the_grid():
     doc = read_text(TEXT)
     spans = [_span(doc, "规章", "TABLE_LABEL"), _span(doc, "行政规范性文件", "TABLE_LABEL"),
@@ -139,3 +147,51 @@ def test_combination_without_model_findings_equals_rules():
     assert [(m.subject, m.value) for m in combined.narrative_metrics] == [
         (m.subject, m.value) for m in rules.narrative_metrics]
     assert combine(rules, read_model_layer(read_text(TEXT), "2021", rules.sections)) is rules
+
+
+PROSE = "一、总体情况\n对2017年以前制发的136件规范性文件进行清理，发放宣传册2,000册，召开新闻发布会3场。\n"
+
+
+class _MetricTagger:
+    """A model that reads the prose's counts, with the given confidence."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def tag(self, doc):
+        s = self.score
+        doc.layers["model"] = [
+            _span(doc, "136件", "METRIC_VALUE", score=s), _span(doc, "规范性文件", "METRIC_SUBJECT", score=s),
+            _span(doc, "发放宣传册", "METRIC_SUBJECT", score=s), _span(doc, "2,000册", "METRIC_VALUE", score=s),
+            _span(doc, "召开新闻发布会", "METRIC_SUBJECT", score=s), _span(doc, "3场", "METRIC_VALUE", score=s)]
+        return doc.layers["model"]
+
+
+def test_the_model_confirms_rule_metrics_and_the_rules_subject_stands():
+    rules = extract_document(read_text(PROSE))
+    assert [(m.subject, m.value, m.unit) for m in rules.narrative_metrics] == [
+        ("对2017年以前制发的", 136, "件"), ("发放宣传册", 2000, "册"), ("召开新闻发布会", 3, "场")]
+    assert [rules.metric_provenance(i).method for i in range(3)] == ["rules"] * 3
+
+    combined = extract_document(read_text(PROSE), tagger=_MetricTagger(0.97))
+    assert [(m.subject, m.value, m.unit) for m in combined.narrative_metrics] == [
+        (m.subject, m.value, m.unit) for m in rules.narrative_metrics]  # a different subject: the rules'
+    provs = [combined.metric_provenance(i) for i in range(3)]
+    assert [(p.method, p.confidence) for p in provs] == [("rules", 1.0), ("model", 0.97), ("model", 0.97)]
+    assert combined.to_dict()["provenance"]["narrative_metrics.1"]["method"] == "model"
+
+
+def test_a_sure_model_adds_a_count_no_rule_reads():
+    text = "一、总体情况\n办理信访事项56宗，编印简报12期。\n"  # 宗: no unit of the rules
+    rules = extract_document(read_text(text))
+    assert [(m.value, m.unit) for m in rules.narrative_metrics] == [(12, "期")]
+
+    class Tagger:
+        def tag(self, doc):
+            doc.layers["model"] = [_span(doc, "办理信访事项", "METRIC_SUBJECT"), _span(doc, "56宗", "METRIC_VALUE")]
+            return doc.layers["model"]
+
+    got = extract_document(read_text(text), tagger=Tagger())
+    assert [(m.subject, m.value, m.unit) for m in got.narrative_metrics] == [
+        ("办理信访事项", 56, "宗"), ("编印简报", 12, "期")]
+    assert got.metric_provenance(0).method == "model" and got.metric_provenance(1).method == "rules"

@@ -8,7 +8,7 @@ import pytest
 from gainlp.document import Document
 from gainlp.evaluation import match_metrics, subject_matches
 from gainlp.record import Metric
-from gainlp.rules.narrative import find_metrics, load_vocab
+from gainlp.rules.narrative import find_metrics, load_vocab, read_quantity
 from gainlp.rules.sections import find_sections
 from gainlp.template import label_key
 
@@ -90,6 +90,23 @@ def test_not_metrics():
             "把信息公开作为一项长期的工作。在2024年四个季度检查中表现良好。应在15个工作日内答复。"
             "第二十条第（一）项。一、总体情况。12345热线畅通。")
     assert find_metrics(Document.from_text(text), [], []) == []
+
+
+def test_read_quantity_takes_any_measure_word_but_no_date_or_duration():
+    # how a span the model labelled as a count is read: the vocabulary's units first, then any
+    assert read_quantity("1,236条") == (1236, "条")
+    assert read_quantity("43.02万余条") == (430200, "条")
+    assert read_quantity("35万人次") == (35, "万人次")
+    assert read_quantity("99.8%以上") == (99.8, "%")
+    assert read_quantity("2000册") == (2000, "册")
+    assert read_quantity("三百余张") == (300, "张")
+    assert read_quantity("1.2万册") == (12000, "册")
+    for not_a_count in ("2021年", "15天", "3个工作日", "第3批", "三季度", "12", "册", "七十", "二十万"):
+        assert read_quantity(not_a_count) is None, not_a_count
+    assert read_quantity("3个", after="工作日内答复") is None  # the text after the span decides
+    assert read_quantity("12条", after="例") is None
+    assert read_quantity("3个", after="，") == (3, "个")
+    assert read_quantity("1,2", after="36条") is None  # a count cut short is no count
 
 
 def test_regions_and_sections():

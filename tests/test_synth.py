@@ -15,11 +15,12 @@ from gainlp.record import Check
 from gainlp.synth import generate
 from gainlp.synth.files import annotate_file, form_path
 from gainlp.synth.layouts import TEXT_LAYOUTS
-from gainlp.synth.narrative import load_vocab, phrasing_split, sentence_categories, validate_vocab
+from gainlp.synth.narrative import int_to_cn, load_vocab, phrasing_split, sentence_categories, validate_vocab
 from gainlp.synth.printed import VALUE, printed_table
 from gainlp.synth.values import failing_checks, random_tables, tables_record
 from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
-from gainlp.text import chinese_to_int, parse_cell_number
+from gainlp.rules.narrative import read_quantity
+from gainlp.text import chinese_to_int, normalize, parse_cell_number
 
 N = 60
 
@@ -59,15 +60,6 @@ def test_every_span_aligned(reports):
         AnnotatedDoc(r.id, r.text, r.spans, r.meta)  # validates too
 
 
-def _value_of_metric(text: str):
-    t = re.sub(r"\s", "", text)
-    m = re.match(r"[0-9０-９.．]+", t)
-    if m:
-        return float(m.group().translate(str.maketrans("０１２３４５６７８９．", "0123456789.")))
-    m = re.match(r"[零〇一二两三四五六七八九十百千万]+", t)
-    return chinese_to_int(m.group()) if m else None
-
-
 def test_spans_say_what_they_label(reports):
     spec = load_spec()
     for r in reports:
@@ -85,8 +77,9 @@ def test_spans_say_what_they_label(reports):
         subjects = [re.sub(r"\s", "", t) for t in by_label.get("METRIC_SUBJECT", [])]
         gold_subjects = [re.sub(r"\s", "", m["subject"]) for m in r.gold["narrative_metrics"]]
         assert subjects == gold_subjects, r.id
-        values = [_value_of_metric(t) for t in by_label.get("METRIC_VALUE", [])]
-        assert values == [float(m["value"]) for m in r.gold["narrative_metrics"]], r.id
+        # every printed count (1,236条, 1.2万条, 三百余人次, 2000册) reads back as its gold value and unit
+        values = [read_quantity(normalize(t, join_lines=True).text) for t in by_label.get("METRIC_VALUE", [])]
+        assert values == [(m["value"], m["unit"]) for m in r.gold["narrative_metrics"]], r.id
 
 
 def test_table_cells_carry_the_gold_numbers(reports):
@@ -201,3 +194,9 @@ def test_cli_writes_annotations_and_files(tmp_path):
     gold = json.loads((tmp_path / "h" / "synth-1-000000.gold.json").read_text(encoding="utf-8"))
     assert gold == docs[0].meta["gold"]
     assert main(["synth", "-n", "1", "-o", str(out), "--layouts", "nope", "-q"]) == 2
+
+
+def test_chinese_numerals_read_back():
+    assert [int_to_cn(n) for n in (2, 12, 105, 110, 1050, 3200)] == ["二", "十二", "一百零五", "一百一十", "一千零五十", "三千二百"]
+    assert int_to_cn(2, "件") == "两"
+    assert all(chinese_to_int(int_to_cn(n)) == n for n in range(1, 10_000))

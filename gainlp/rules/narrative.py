@@ -48,6 +48,7 @@ class NarrativeVocab:
     approximators: tuple[str, ...]
     after_unit: tuple[str, ...]
     excluded_after: tuple[str, ...]
+    not_units: tuple[str, ...]
     unit_words: tuple[str, ...]
     subject_max_len: int
     strip_leading: tuple[re.Pattern, ...]
@@ -105,6 +106,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         approximators=tuple(raw["approximators"]),
         after_unit=tuple(raw["after_unit"]),
         excluded_after=tuple(raw["excluded_after"]),
+        not_units=tuple(raw["not_units"]),
         unit_words=tuple(raw["unit_words"]),
         subject_max_len=int(raw["subject_max_len"]),
         strip_leading=tuple(re.compile(p) for p in raw["strip_leading"]),
@@ -144,7 +146,7 @@ def _value(m: re.Match) -> int | float | None:
         if value is None:
             return None
     if m.group("mult"):
-        value = value * _MULTIPLIER[m.group("mult")]
+        value = round(value * _MULTIPLIER[m.group("mult")], 6)  # 43.02万: 430200, not 430200.00000000006
         if isinstance(value, float) and value.is_integer():
             value = int(value)
     return value
@@ -201,6 +203,39 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
                 break
         out.append(Quantity(value, unit, m.start(), m.end(), after))
     return out
+
+
+_OPEN_APPROX = "(?:余|多|几)?"
+# a number and any measure word (1-3 CJK characters or %): how a model-labelled value is read when its
+# unit is not in the vocabulary ("2000册", "56封")
+_OPEN_QUANTITY = re.compile(f"(?:(?P<ar>{_AR_NUMBER})|(?P<cn>{_CN_FIRST}{_CN_MORE})){_OPEN_APPROX}"
+                            f"(?:(?P<mult>万|亿){_OPEN_APPROX})?(?P<unit>(?:(?!{_CN_FIRST}|[零〇百千万亿])[\u4e00-\u9fff]){{1,3}}|%)")
+
+
+def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "") -> tuple[int | float, str] | None:
+    """(value, unit) of a span that a model labelled as a count; ``after``: the text that follows it.
+
+    The first count of the vocabulary in it (as :func:`quantities` finds them, ``after`` included, so
+    that "3个" before "工作日" is no count); else the whole span read as a number and a measure word of
+    its own ("2000册"): the model has told that it is a count, so the unit need not be one the rules
+    know. None when neither reads.
+    """
+    vocab = vocab or load_vocab()
+    found = [q for q in quantities(text + after, vocab) if q.start < len(text)]
+    if found:
+        return (found[0].value, found[0].unit) if found[0].end <= len(text) else None
+    if after.startswith(vocab.excluded_after):
+        return None
+    for a in vocab.after_unit:
+        if text.endswith(a):
+            text = text[: -len(a)]
+            break
+    m = _OPEN_QUANTITY.fullmatch(text)
+    if (m is None or m.group("unit").startswith(vocab.not_units + vocab.excluded_after)
+            or (m.group("unit") + after).startswith(vocab.unit_words)):
+        return None
+    value = _value(m)
+    return None if value is None else (value, m.group("unit"))
 
 
 # ------------------------------------------------------------------------------------------ subjects

@@ -30,6 +30,7 @@ SPLITS = ("train", "heldout")
 
 _CN_DIGITS = "零一二三四五六七八九"
 _TWO_UNITS = ("件", "次", "名", "个", "场", "期", "项", "份", "家", "篇", "条")
+_BIG_UNITS = ("条", "人次", "人", "册", "张")  # counts that run into the tens of thousands
 
 
 @lru_cache(maxsize=1)
@@ -42,17 +43,24 @@ def phrasing_split(index: int) -> str:
 
 
 def int_to_cn(n: int, unit: str = "") -> str:
-    """1..99 as a Chinese numeral: 两件, 十二次, 二十一个."""
-    if not 0 < n < 100:
+    """1..9999 as a Chinese numeral: 两件, 十二次, 二十一个, 一百零五条, 三千二百人次."""
+    if not 0 < n < 10_000:
         raise ValueError(f"no Chinese numeral form for {n}")
     if n == 2 and unit in _TWO_UNITS:
         return "两"
-    tens, ones = divmod(n, 10)
-    out = ""
-    if tens:
-        out = ("" if tens == 1 else _CN_DIGITS[tens]) + "十"
-    if ones:
-        out += _CN_DIGITS[ones]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return (("" if tens == 1 else _CN_DIGITS[tens]) + "十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
+    out, zero = "", False
+    for place, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // place % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += _CN_DIGITS[digit] + name
     return out
 
 
@@ -232,13 +240,28 @@ class Grammar:
             value = int(value) if float(value).is_integer() else value
             return value, unit, f"{value}{unit}"
         value = low + int((high - low) * rng.random() ** 2.5)
+        if unit in _BIG_UNITS and style in ("", "approx") and rng.random() < 0.05:
+            value = rng.randint(100, 9000) * 100  # a large count: 1.2万条, 35,000人次
         if style == "cn" or (style == "" and 0 < value < 20 and rng.random() < 0.12):
             value = rng.randint(max(1, low), max(1, min(high, 12))) if rng.random() < 0.85 else rng.randint(13, 99)
             return value, unit, f"{int_to_cn(value, unit)}{unit}"
         if style == "approx" or (style == "" and value >= 30 and rng.random() < 0.08):
             value = max(10, value // 10 * 10)
-            return value, unit, f"{value}{rng.choice(('余', '余', '多'))}{unit}"
-        return value, unit, f"{value}{unit}"
+            more = rng.choice(("余", "余", "多"))
+            if 100 <= value < 10_000 and rng.random() < 0.2:  # 三百余人次
+                value = value // 100 * 100
+                return value, unit, f"{int_to_cn(value, unit)}{more}{unit}"
+            return value, unit, f"{self._arabic(value, unit)}{more}{unit}"
+        return value, unit, f"{self._arabic(value, unit)}{unit}"
+
+    def _arabic(self, value: int, unit: str) -> str:
+        """A count as reports print it: 1236, 1,236, or 1.2万 for a round large one."""
+        r = self.rng.random()
+        if value >= 10_000 and value % 100 == 0 and r < 0.5 and unit != "人次":  # (万人次 is a unit of its own)
+            return f"{value / 10_000:g}万"
+        if value >= 10_000 and r < 0.8 or 1000 <= value < 10_000 and r < 0.35:
+            return f"{value:,}"
+        return str(value)
 
     def _list(self, ex: _Expansion, arg: str, pid: str) -> None:
         """Items that break the last count down: "政策文件8条，公示公告26条…"."""

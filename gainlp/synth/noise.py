@@ -75,7 +75,7 @@ def spaced_numbers(piece: Piece, rng: random.Random, rate: float = 0.5) -> int:
         if lab != "METRIC_VALUE" or rng.random() >= rate:
             continue
         d = a
-        while d < b and (piece.text[d].isdigit() or piece.text[d] == "."):
+        while d < b and (piece.text[d].isdigit() or piece.text[d] in ".,"):  # 4,383 元
             d += 1
         if a < d < b:
             spots.add(d)  # "4 次"
