@@ -48,6 +48,7 @@ class NarrativeVocab:
     approximators: tuple[str, ...]
     after_unit: tuple[str, ...]
     excluded_after: tuple[str, ...]
+    excluded_after_units: tuple[str, ...]
     not_units: tuple[str, ...]
     unit_words: tuple[str, ...]
     subject_max_len: int
@@ -106,6 +107,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         approximators=tuple(raw["approximators"]),
         after_unit=tuple(raw["after_unit"]),
         excluded_after=tuple(raw["excluded_after"]),
+        excluded_after_units=tuple(raw["excluded_after_units"]),
         not_units=tuple(raw["not_units"]),
         unit_words=tuple(raw["unit_words"]),
         subject_max_len=int(raw["subject_max_len"]),
@@ -191,7 +193,7 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
             continue  # an article ("一项长期的工作"); "开展培训一次," is a count
         if text.startswith(vocab.unit_words, unit_start):  # (a tuple: any of them)
             continue
-        if text.startswith(vocab.excluded_after, m.end()):
+        if unit in vocab.excluded_after_units and text.startswith(vocab.excluded_after, m.end()):
             continue
         value = _value(m)
         if value is None:
@@ -224,14 +226,13 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
     found = [q for q in quantities(text + after, vocab) if q.start < len(text)]
     if found:
         return (found[0].value, found[0].unit) if found[0].end <= len(text) else None
-    if after.startswith(vocab.excluded_after):
-        return None
     for a in vocab.after_unit:
         if text.endswith(a):
             text = text[: -len(a)]
             break
     m = _OPEN_QUANTITY.fullmatch(text)
-    if (m is None or m.group("unit").startswith(vocab.not_units + vocab.excluded_after)
+    if (m is None or m.group("unit") in vocab.units  # a unit of the vocabulary: quantities() has decided
+            or m.group("unit").startswith(vocab.not_units)
             or (m.group("unit") + after).startswith(vocab.unit_words)):
         return None
     value = _value(m)
