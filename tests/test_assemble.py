@@ -161,7 +161,7 @@ class _MetricTagger:
     def tag(self, doc):
         s = self.score
         doc.layers["model"] = [
-            _span(doc, "136件", "METRIC_VALUE", score=s), _span(doc, "规范性文件", "METRIC_SUBJECT", score=s),
+            _span(doc, "以前制发", "METRIC_SUBJECT", score=s), _span(doc, "136件", "METRIC_VALUE", score=s),
             _span(doc, "发放宣传册", "METRIC_SUBJECT", score=s), _span(doc, "2,000册", "METRIC_VALUE", score=s),
             _span(doc, "召开新闻发布会", "METRIC_SUBJECT", score=s), _span(doc, "3场", "METRIC_VALUE", score=s)]
         return doc.layers["model"]
@@ -170,7 +170,7 @@ class _MetricTagger:
 def test_the_model_confirms_rule_metrics_and_the_rules_subject_stands():
     rules = extract_document(read_text(PROSE))
     assert [(m.subject, m.value, m.unit) for m in rules.narrative_metrics] == [
-        ("对2017年以前制发的", 136, "件"), ("发放宣传册", 2000, "册"), ("召开新闻发布会", 3, "场")]
+        ("规范性文件", 136, "件"), ("发放宣传册", 2000, "册"), ("召开新闻发布会", 3, "场")]
     assert [rules.metric_provenance(i).method for i in range(3)] == ["rules"] * 3
 
     combined = extract_document(read_text(PROSE), tagger=_MetricTagger(0.97))

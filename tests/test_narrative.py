@@ -83,6 +83,13 @@ def test_values_units_and_subjects():
     ]
 
 
+def test_a_count_after_a_modifier_or_list_word_counts_the_noun_after_it():
+    text = "对2017年以前制发的136件规范性文件进行清理。明确1名分管领导和2名专职工作人员。对17个县直部门、12个乡镇开展检查。"
+    got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(136, "件", "规范性文件"), (1, "名", "分管领导"), (2, "名", "专职工作人员"),
+                   (17, "个", "县直部门"), (12, "个", "乡镇开展检查")]  # (the noun runs to the clause end)
+
+
 def test_not_metrics():
     text = ("本报告包括总体情况、主动公开政府信息情况等六个部分，由六部分组成。根据《条例》（国令第711号）"
             "和（国办公开办函〔2019〕60号）要求。电话：0517-83605210，邮编：223001，地址：某路1号。"

@@ -56,6 +56,7 @@ class NarrativeVocab:
     channel: re.Pattern
     strip_trailing: tuple[re.Pattern, ...]
     noun_stops: tuple[str, ...]
+    noun_follows: frozenset[str]
     verb_max_len: int
     verbs: tuple[str, ...]
     quantity: re.Pattern
@@ -115,6 +116,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         channel=re.compile(raw["channel"]),
         strip_trailing=tuple(re.compile(f"(?:{p})$") for p in raw["strip_trailing"]),
         noun_stops=tuple(raw["noun_stops"]),
+        noun_follows=frozenset(raw["noun_follows"]),
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
@@ -305,12 +307,20 @@ def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
     k = j
     while k < len(text) and k - j < _NOUN_MAX_LEN:
         c = text[k]
-        if c in _BOUNDARY or c in (_OPEN, _CLOSE) or c.isdigit() or text.startswith(vocab.noun_stops, k):
+        if (c in _BOUNDARY or c in (_OPEN, _CLOSE) or c.isdigit() or c in vocab.noun_follows
+                or text.startswith(vocab.noun_stops, k)):
             break
         k += 1
     if k - j >= _NOUN_MAX_LEN:
         return j, j  # ran on: not a noun phrase
     return _strip(text, j, k, vocab)
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last character before ``pos`` that is not a space ("" at the start)."""
+    while pos > 0 and text[pos - 1] == " ":
+        pos -= 1
+    return text[pos - 1] if pos else ""
 
 
 def _heading_breaks(doc: Document) -> list[int]:
@@ -359,7 +369,8 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         lo = max(prev_end, breaks[k - 1] if k else 0)
         prev_end = q.after
         s, e = _subject_before(text, _clause_start(text, q.start, lo), q.start, vocab)
-        if e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e):
+        if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e)
+                or _char_before(text, q.start) in vocab.noun_follows):
             ns, ne = _noun_after(text, q.after, vocab)
             if ne - ns >= 2 and is_cjk(text[ns]):
                 s, e = ns, ne
