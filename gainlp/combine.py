@@ -10,7 +10,6 @@ confident ones at spans no rule metric claims. Provenance records which source e
 """
 from __future__ import annotations
 
-
 from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches

@@ -60,6 +60,7 @@ class NarrativeVocab:
     verb_max_len: int
     verbs: tuple[str, ...]
     quantity: re.Pattern
+    open_quantity: re.Pattern
     # ``quantity`` split by how a match starts, to find matches fast (see _quantity_matches); empty: unused
     quantity_scans: tuple[re.Pattern, ...] = ()
 
@@ -99,6 +100,15 @@ def _quantity_scans(units, approximators) -> tuple[re.Pattern, ...]:
     return re.compile(f"(?:{arabic}){tail}"), re.compile(f"(?:{chinese}){tail}")
 
 
+def _open_quantity_re(approximators) -> re.Pattern:
+    """A number and any measure word (1-3 CJK characters that are no numeral, or %): how a value the
+    model labelled is read when its unit is not in the vocabulary ("2000册", "56封")."""
+    approx = f"(?:{one_of(approximators)})?"
+    unit = f"(?:(?!{_CN_FIRST}|[零〇百千万亿])[\u4e00-\u9fff]){{1,3}}|%"
+    return re.compile(f"(?:(?P<ar>{_AR_NUMBER})|(?P<cn>{_CN_FIRST}{_CN_MORE})){approx}"
+                      f"(?:(?P<mult>万|亿){approx})?(?P<unit>{unit})")
+
+
 @lru_cache(maxsize=None)
 def load_vocab(path: str | None = None) -> NarrativeVocab:
     raw = yaml.safe_load(Path(path or SPEC_PATH).read_text(encoding="utf-8"))["narrative"]
@@ -120,6 +130,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
+        open_quantity=_open_quantity_re(raw["approximators"]),
         quantity_scans=_quantity_scans(raw["units"], raw["approximators"]),
     )
 
@@ -209,13 +220,6 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
     return out
 
 
-_OPEN_APPROX = "(?:余|多|几)?"
-# a number and any measure word (1-3 CJK characters or %): how a model-labelled value is read when its
-# unit is not in the vocabulary ("2000册", "56封")
-_OPEN_QUANTITY = re.compile(f"(?:(?P<ar>{_AR_NUMBER})|(?P<cn>{_CN_FIRST}{_CN_MORE})){_OPEN_APPROX}"
-                            f"(?:(?P<mult>万|亿){_OPEN_APPROX})?(?P<unit>(?:(?!{_CN_FIRST}|[零〇百千万亿])[\u4e00-\u9fff]){{1,3}}|%)")
-
-
 def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "") -> tuple[int | float, str] | None:
     """(value, unit) of a span that a model labelled as a count; ``after``: the text that follows it.
 
@@ -232,7 +236,7 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
         if text.endswith(a):
             text = text[: -len(a)]
             break
-    m = _OPEN_QUANTITY.fullmatch(text)
+    m = vocab.open_quantity.fullmatch(text)
     if (m is None or m.group("unit") in vocab.units  # a unit of the vocabulary: quantities() has decided
             or m.group("unit").startswith(vocab.not_units)
             or (m.group("unit") + after).startswith(vocab.unit_words)):
