@@ -58,6 +58,16 @@ class Provenance:
     start: int
     end: int
     confidence: float = 1.0
+    # an ambiguous cell (value null): the values that the readings still open give it, sorted; the
+    # warnings say why. None for a cell whose value the text settles (omitted from the JSON).
+    candidates: list[int | float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method, "start": self.start, "end": self.end,
+                               "confidence": self.confidence}
+        if self.candidates is not None:
+            out["candidates"] = list(self.candidates)
+        return out
 
 
 @dataclass
@@ -130,7 +140,7 @@ class Record:
             "tables": self.tables,
             "narrative_metrics": [asdict(m) for m in self.narrative_metrics],
             "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in self.checks],
-            "provenance": {k: asdict(v) for k, v in self.provenance.items()},
+            "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
             "warnings": list(self.warnings),
         }
 
