@@ -74,23 +74,26 @@ class Readings:
     complete: bool
 
 
-def row_readings(pieces: list[str | None], n: int, limit: int = MAX_READINGS, groups=None, missing: int = 0) -> Readings:
+def row_readings(pieces: list[str | int | None], n: int, limit: int = MAX_READINGS, groups=None,
+                 missing: int = 0) -> Readings:
     """Every way to read a row's printed pieces as its n cells, in order: a piece of digits as one
-    number or more, a blank piece (None) as one empty cell. Each reading is (values, spans): the n
+    number or more, a blank piece (None) as one empty cell, a run of k blank markers printed together
+    (the int k: "——————") as one to k empty cells. Each reading is (values, spans): the n
     values (None for a blank) and, per cell, the (piece index, start, end) of its characters (None for a
     blank). ``groups``: (size, test) pairs cutting the n cells into consecutive groups (table 四's three
     groups of five); a reading with a group that fails its test is not listed, and the search drops it
     as soon as the group is read. ``missing``: cells printed blank with nothing to show where (six
     numbers for seven columns), each an empty cell anywhere in the row. At most ``limit`` readings
     (``complete`` says whether all were)."""
-    texts = [None if p is None else to_halfwidth(p) for p in pieces]
+    texts = [p if p is None or isinstance(p, int) else to_halfwidth(p) for p in pieces]
     # per piece and position: the ends of the numbers that can start there
-    ends = [None if t is None else [[e for e in range(pos + 1, len(t) + 1) if _NUMBER.fullmatch(t, pos, e)]
-                                    for pos in range(len(t))] for t in texts]
-    # the most cells the pieces from i on can make (a digit each), the fewest (one each)
+    ends = [[[e for e in range(pos + 1, len(t) + 1) if _NUMBER.fullmatch(t, pos, e)] for pos in range(len(t))]
+            if isinstance(t, str) else None for t in texts]
+    # the most cells the pieces from i on can make (a digit or a marker each), the fewest (one each)
     most = [0] * (len(texts) + 1)
     for i in range(len(texts) - 1, -1, -1):
-        most[i] = most[i + 1] + (1 if texts[i] is None else sum(ch.isdigit() for ch in texts[i]))
+        t = texts[i]
+        most[i] = most[i + 1] + (1 if t is None else t if isinstance(t, int) else sum(ch.isdigit() for ch in t))
     group_end: dict[int, tuple[int, object]] = {}  # cell count at a group's end -> (its first cell, test)
     at = 0
     for size, test in groups or ():
@@ -114,17 +117,23 @@ def row_readings(pieces: list[str | None], n: int, limit: int = MAX_READINGS, gr
         left = n - len(values)
         # pieces from i on need a cell each (the rest of piece i too, when it is under way)
         fewest = len(texts) - i + blanks
-        used = 0 if pos == 0 else sum(ch.isdigit() for ch in texts[i][:pos])
+        t = texts[i] if i < len(texts) else None
+        used = 0 if pos == 0 else (pos if isinstance(t, int) else sum(ch.isdigit() for ch in t[:pos]))
         if not (fewest <= left <= most[i] - used + blanks):
             return
         options = []
         if blanks:
             options.append((None, None, i, pos, blanks - 1))
         if i < len(texts):
-            t = texts[i]
-            options += [(None, None, i + 1, 0, blanks)] if t is None else [
-                (_value(t[pos:e]), (i, pos, e), i + 1 if e == len(t) else i, 0 if e == len(t) else e, blanks)
-                for e in ends[i][pos]]
+            if t is None:
+                options.append((None, None, i + 1, 0, blanks))
+            elif isinstance(t, int):  # one more empty cell of the run; the run may end after it
+                options.append((None, None, i + 1, 0, blanks))
+                if pos + 1 < t:
+                    options.append((None, None, i, pos + 1, blanks))
+            else:
+                options += [(_value(t[pos:e]), (i, pos, e), i + 1 if e == len(t) else i, 0 if e == len(t) else e,
+                             blanks) for e in ends[i][pos]]
         for value, span, ni, npos, nblanks in options:
             values.append(value)
             spans.append(span)

@@ -98,7 +98,8 @@ def _match_title(rest: str, any_section: re.Pattern | None = None) -> tuple[int,
 
 
 # top-level numbering inside a running line ("…3443000元三、收到和处理…"): a template title must follow
-_INLINE_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分\s*[、:]?)")
+_INLINE_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分\s*[、:]?"
+                               r"|[1-9]\s*[、.．](?!\d)|[(（]\s*(?:[一二三四五六七八九十]{1,2}|[1-9])\s*[)）])")
 _KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _EXTRA_TITLE_LEN = (4, 24)  # the key length of a title of a report's own section
 
@@ -201,7 +202,8 @@ def _inline_candidates(norm, line: str, pos: int) -> list[HeadingCandidate]:
         number, length = hit
         title = rest[:length].strip()
         start, end = norm.to_source(pos + m.start(), pos + m.end() + length)
-        style = 0 if "部分" not in m.group() else 1
+        g = m.group()
+        style = 1 if "部分" in g else 3 if g[0].isdigit() else (4 if re.search(r"\d", g) else 2) if g[0] in "(（" else 0
         out.append(HeadingCandidate(number, title, start, end, _numeral(m.group()), style))
     return out
 

@@ -23,6 +23,10 @@ Number = int | float | None
 
 MAX_WORK = 300_000  # readings tried per table before the search gives up (its cells stay null)
 MAX_SOLUTIONS = 512  # equally good assignments kept; more means the text does not settle the cells
+# In a table that prints an inconsistency (no reading fits every sum), the readings that break one check
+# more than the fewest are kept too: the best is taken only when every other reading breaks two more.
+# Where one reading fits every sum, it is taken.
+TOLERANCE = 1
 
 
 @dataclass
@@ -102,20 +106,12 @@ def solve(known: dict[str, Number], opens: list[Open], identities: tuple[Identit
 
 
 def _solve_component(opens: list[Open], members: list[int], checks: list["_Check"]) -> tuple[dict[int, list[int]], int, bool]:
-    """The readings of one component's opens kept by the best assignments: first those that break no
-    check (the readings each check rules out whatever the others read are dropped first, then a branch
-    and bound), else, for a table that prints an inconsistency, those that break the fewest."""
+    """The readings of one component's opens kept by the assignments that break the fewest checks, or
+    one more than the fewest (TOLERANCE), found by branch and bound."""
     if not checks:  # nothing ties the readings: all stay
         return {i: list(range(len(opens[i].readings))) for i in members}, 0, True
     domains = {i: list(range(len(opens[i].readings))) for i in members}
     budget = [MAX_WORK]
-    narrowed = _propagate(opens, checks, {i: list(d) for i, d in domains.items()})
-    if narrowed is not None:
-        result = _search(opens, members, checks, narrowed, 0, budget)
-        if result is None:
-            return {}, 0, False
-        if result[0]:
-            return _kept(result[0], members), 0, True
     result = _search(opens, members, checks, domains, len(checks), budget)
     if result is None or not result[0]:
         return {}, 0, False
@@ -182,7 +178,7 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
         readings = opens[i].readings
         tried.append(sorted(domains[i], key=lambda r: sum(c.broken_by({i: readings[r]}) for c in own)))
     best = [cap]
-    found: list[dict[int, int]] = []
+    found: list[tuple[int, dict[int, int]]] = []  # (checks broken, assignment)
     chosen: dict[int, tuple] = {}
     pick: dict[int, int] = {}
     certain: dict[int, bool] = {id(c): c.cannot_hold({}, bounds) for c in checks}
@@ -192,10 +188,10 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
         if depth == len(order):
             if broken < best[0]:
                 best[0] = broken
-                found.clear()
+                found[:] = [f for f in found if f[0] <= broken + TOLERANCE]
             if len(found) >= MAX_SOLUTIONS:
                 return False
-            found.append(dict(pick))
+            found.append((broken, dict(pick)))
             return True
         i = order[depth]
         for r in tried[depth]:
@@ -218,7 +214,7 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
                     changed.append((c, was))
                     certain[id(c)] = is_now
             ok = True
-            if now + now_later <= best[0]:
+            if now + now_later <= min(best[0] + TOLERANCE, cap):
                 pick[i] = r
                 ok = search(depth + 1, now, now_later)
                 del pick[i]
@@ -232,7 +228,8 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
     base_later = sum(certain.values())
     if base_later > cap or not search(0, 0, base_later):
         return None if base_later <= cap else ([], 0)
-    return found, best[0]
+    tolerance = TOLERANCE if best[0] else 0  # a reading that fits every sum stands on its own
+    return [a for b, a in found if b <= best[0] + tolerance], best[0]
 
 
 @dataclass

@@ -81,9 +81,13 @@ def _fold_in_place(text: str) -> str:
 def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     """One printed cell -> tokens: a value, a blank, a label, or labels and values run together
     (:func:`split_text`). An empty cell is one blank value token."""
-    if not text.strip():
+    stripped = text.strip()
+    if not stripped:
         s = start + len(text) - len(text.lstrip())
         return [Token("value", "", s, s, None, row_break)]
+    if stripped.isascii() and stripped.isdigit() and _SINGLE.fullmatch(stripped):  # the usual value cell
+        s = start + len(text) - len(text.lstrip())
+        return [Token("value", stripped, s, s + len(stripped), int(stripped), row_break)]
     return split_text(text, start, row_break)
 
 
@@ -153,7 +157,7 @@ def _wrapped_cells(lines: list[tuple[str, int]]) -> list[Token]:
     out: list[Token] = []
     for line, off in lines:
         toks = _cell_tokens(line, off, False)
-        if out and toks and out[-1].kind == "label" and toks[0].kind == "label":
+        if out and toks and out[-1].kind == "label" and toks[0].kind == "label" and not _whole_label(out[-1].text):
             head = toks.pop(0)
             last = out[-1]
             last.text = last.text + "\n" + head.text
@@ -161,6 +165,17 @@ def _wrapped_cells(lines: list[tuple[str, int]]) -> list[Token]:
             last.prose = is_prose(last.text)
         out.extend(toks)
     return out
+
+
+def _whole_label(text: str) -> bool:
+    """Is a label complete as printed (a 第二十条 title, a header word, or exactly a row label), so that
+    the label on the next line starts anew rather than continuing it?"""
+    folded = to_halfwidth(text)
+    vocab = _split_vocab()
+    if vocab.clause.fullmatch(folded.strip()):
+        return True
+    key = label_key(text)
+    return bool(key) and vocab.any_label.fullmatch(key) is not None
 
 
 def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
@@ -311,6 +326,22 @@ _KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]")
 
 
+_BLANK_WORDS = "无空"  # words a cell prints for nothing (gainlp.text.NULL_CELLS)
+_LABEL_PUNCTUATION = ("/", "-")  # between two characters of a label ("本年增/减"), not a blank cell
+
+
+def _between_cells(folded: str, i: int) -> bool:
+    """Does the character at i stand between value cells: a number, a blank marker or white space on
+    each side (or the end of the text after it)?"""
+    def cell_side(ch: str) -> bool:
+        return ch.isdigit() or ch.isspace() or ch in "/—–-"
+
+    before = folded[i - 1] if i else ""
+    after = folded[i + 1] if i + 1 < len(folded) else ""
+    return bool(before) and cell_side(before) and (not after or cell_side(after) or not _is_word(after)
+                                                   or after in _BLANK_WORDS or _label_starts(folded, i + 1))
+
+
 def _is_word(ch: str) -> bool:
     return bool(ch) and _WORD_CHAR.match(ch) is not None
 
@@ -324,7 +355,7 @@ def _key_with_offsets(folded: str) -> tuple[str, list[int]]:
 
 def _label_starts(folded: str, i: int) -> bool:
     """Does a printed label, or row numbering, start at folded[i]?"""
-    if _CN_NUMBERING.match(folded, i) or _PAREN_NUMBERING.match(folded, i):
+    if _CN_NUMBERING.match(folded, i) or _PAREN_NUMBERING.match(folded, i) or _split_vocab().clause.match(folded, i):
         return True
     key, _ = _key_with_offsets(folded[i : i + 40])
     return bool(key) and _split_vocab().any_label.match(key) is not None
@@ -409,6 +440,30 @@ def _mark_prose_figures(toks: list[Token]) -> None:
             j = k - 1
 
 
+_CACHED_RUN = 120  # label runs up to this long are cached: the template's labels come back in every report
+
+
+def _segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
+    """A stretch of label text (folded, no number in it) cut into labels: (start, end, is prose) each.
+    A sentence stays whole; label text is cut at the words the tables print. ``opened``: it continues
+    a parenthesis opened before it."""
+    return _cached_segments(run, opened) if len(run) <= _CACHED_RUN else _cut_segments(run, opened)
+
+
+def _cut_segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
+    out = []
+    outer = sorted(c for c in _outer_cuts(run, _clause_spans(run)) if 0 < c < len(run))
+    for a, b in zip([0] + outer, outer + [len(run)]):
+        piece = run[a:b]
+        prose = is_prose(piece, opened and not run[:a].strip())
+        inner = [] if prose else sorted(c for c in _word_cuts(piece) if 0 < c < len(piece))
+        out.extend((a + c, a + d, prose) for c, d in zip([0] + inner, inner + [len(piece)]))
+    return tuple(out)
+
+
+_cached_segments = lru_cache(maxsize=8192)(_cut_segments)
+
+
 def split_text(text: str, start: int, row_break: bool = False, opened: bool = False) -> list[Token]:
     """Label and value tokens of a stretch of table text, wherever its labels and numbers stand.
 
@@ -431,19 +486,12 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
         if label_from is None:
             return
         at, label_from = label_from, None
-        run = folded[at:end]
-        outer = sorted(c for c in _outer_cuts(run, _clause_spans(run)) if 0 < c < len(run))
-        for a, b in zip([0] + outer, outer + [len(run)]):
-            piece = run[a:b]
-            # a sentence stays whole; label text is cut at the tables' words
-            prose = is_prose(piece, opened and not folded[:at + a].strip())
-            inner = [] if prose else sorted(c for c in _word_cuts(piece) if 0 < c < len(piece))
-            for c, d in zip([0] + inner, inner + [len(piece)]):
-                seg = text[at + a + c : at + a + d]
-                stripped = seg.strip()
-                if stripped:
-                    s = start + at + a + c + len(seg) - len(seg.lstrip())
-                    toks.append(Token("label", stripped, s, s + len(stripped), prose=prose))
+        for a, b, prose in _segments(folded[at:end], opened and not folded[:at].strip()):
+            seg = text[at + a : at + b]
+            stripped = seg.strip()
+            if stripped:
+                s = start + at + a + len(seg) - len(seg.lstrip())
+                toks.append(Token("label", stripped, s, s + len(stripped), prose=prose))
 
     def add_value(s: int, e: int, unit: str = "") -> None:
         flush_label(s)
@@ -463,12 +511,18 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
             mark = _MARK.match(folded, pos)
             if mark:
                 before, after = folded[pos - 1] if pos else "", folded[mark.end() : mark.end() + 1]
-                if _is_word(before) and _is_word(after):  # "本年增/减": punctuation inside a label
+                if _is_word(before) and _is_word(after) and mark.group() in _LABEL_PUNCTUATION:
+                    # "本年增/减": punctuation inside a label; a dash between two labels is a blank cell
                     label_from = pos if label_from is None else label_from
                 else:
                     flush_label(pos)
                     toks.append(Token("value", text[pos : mark.end()], start + pos, start + mark.end(), None))
                 pos = mark.end()
+                continue
+            if folded[pos] in _BLANK_WORDS and _between_cells(folded, pos):  # "10无348…": a cell printed 无
+                flush_label(pos)
+                toks.append(Token("value", text[pos], start + pos, start + pos + 1, None))
+                pos += 1
                 continue
             label_from = pos if label_from is None else label_from
             other = _OTHER.match(folded, pos)
@@ -484,9 +538,10 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
             pos = e
             continue
         after_numbering = folded[e + 1 :].lstrip()[:1]
-        if nxt and nxt in _NUMBERING_AFTER and after_numbering and not after_numbering.isdigit():
+        if nxt and nxt in _NUMBERING_AFTER and not after_numbering.isdigit():
             # "2.属于…" numbers the next label: its last digit does ("00000002.", "000000 02."; the
-            # template numbers no more than eight rows in a group)
+            # template numbers no more than eight rows in a group). No cell prints a number followed by
+            # "." either, so a lone "5." (a label wrapped around its numbering) is numbering too.
             cut = e - 1
             if folded[cut] in "123456789":
                 if cut > s:

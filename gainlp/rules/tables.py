@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from gainlp.checks import TOTAL, balanced, table_identities
@@ -36,9 +37,14 @@ from gainlp.template import (
     label_key,
     load_spec,
 )
-from gainlp.text import one_of
+from gainlp.text import one_of, to_halfwidth
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
+NEAR_ROWS = 3  # a label spelled with characters out of place is looked for among this many next rows
+# a row printing one number of at most this many digits prints only its 总计 ("（七）总计 3"); a longer one
+# run into its label ("（七）总计109") may also be the row's digits with cells left blank: read both ways
+TOTAL_ONLY_DIGITS = 2
+NEAR_RATIO = 0.85  # and must agree with one of their labels this well (difflib ratio)
 RUN_TOGETHER_CONFIDENCE = 0.9  # a cell read out of digits run together (by the table's sums)
 _PROSE_MARK = re.compile(r"[。；;]")  # a label holding one is prose
 
@@ -63,6 +69,7 @@ class AssembledTable:
     found_rows: int = 0
     cells_found: set[str] = field(default_factory=set)  # rows placed from printed numbers
     opens: list[Open] = field(default_factory=list)  # digits run together, read by the solver
+    signed: frozenset[str] = frozenset()  # columns that may be negative (the layout's)
     ambiguities: list[Ambiguity] = field(default_factory=list)  # what the solver left open
     soft_labels: dict[str, Token] = field(default_factory=dict)  # label tokens of softly placed rows
 
@@ -160,13 +167,39 @@ class _Matcher:
                 break
             if len(v) > len(key) and i >= cursor:
                 rows.append(i)
-        return min(rows, default=None)
+        if rows:
+            return min(rows)
+        return self.near(key, cursor)
+
+    def near(self, key: str, cursor: int) -> int | None:
+        """One of the next rows whose label the key spells with a character or two out of place
+        ("物要求提供公开出版": pdftotext moved a wrapped character) or with a few characters of another
+        column printed inside it ("无正当理由逾他处理期不补正": 其他处理 wraps beside it), else None."""
+        for i in range(cursor, min(cursor + NEAR_ROWS, len(self.layout.rows))):
+            for v in self.layout.rows[i].labels:
+                if len(v) < PREFIX_MIN_LEN:
+                    continue
+                if SequenceMatcher(None, key, v, autojunk=False).ratio() >= NEAR_RATIO or _gapped(v).search(key):
+                    return i
+        return None
 
     def is_group(self, key: str) -> bool:
         return self.any_group.matches(key)
 
     def is_header(self, key: str) -> bool:
         return bool(key and key in self.column_exact) or bool(self.header_keys and self.any_header_key.search(key))
+
+
+GAP_MAX = 4  # characters of another column that may stand inside a wrapped label
+
+
+@lru_cache(maxsize=None)
+def _gapped(variant: str) -> re.Pattern:
+    """The variant with up to GAP_MAX foreign characters inside it, at one place at least three
+    characters from either end."""
+    parts = [re.escape(variant[:k]) + f".{{1,{GAP_MAX}}}" + re.escape(variant[k:])
+             for k in range(3, len(variant) - 2)]
+    return re.compile("|".join(parts) or "(?!)")
 
 
 # one matcher per layout object: layouts come from the cached spec, so this holds a handful
@@ -233,7 +266,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
     """Place value tokens on the template grid by their row labels; digits run together become opens
     for :func:`settle`."""
     m = _matcher(layout)
-    table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows})
+    table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows},
+                           signed=layout.signed)
     if layout.name == "review_litigation":
         return _assemble_review(tokens, layout, m, table)
     cursor = 0
@@ -273,6 +307,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                 commit()  # prose ends a table row
                 continue
             idx = m.row(key, cursor)
+            if idx is not None and pending is not None and idx == pending[0]:
+                continue  # the rest of the pending row's label, wrapped around its numbers
             if idx is not None:
                 commit()
                 pending, values = (idx, tok), []
@@ -313,8 +349,14 @@ def _needs_reading(values: list[Token], n: int, has_total: bool) -> bool:
         return True
     if len(values) >= n or not printed:
         return False
-    total_only = len(printed) == 1 and has_total and n > 1 and _digits(printed[0]) < n
-    return not total_only
+    return not (len(values) == 1 and has_total and n > 1 and _total_only(printed[0], n))
+
+
+def _total_only(tok: Token, n: int) -> bool:
+    """Is one number alone in a row of n cells its 总计 ("（七）总计 109")? Yes when printed apart from the
+    label, or short; digits run into the label ("总计109") may also be cells left blank around others."""
+    digits = _digits(tok)
+    return digits <= TOTAL_ONLY_DIGITS or (not tok.glued and digits < n)
 
 
 def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, soft: bool = False,
@@ -322,7 +364,8 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, so
     n = len(row.columns)
     has_total = TOTAL in row.columns and row.columns[-1] == TOTAL
     if _needs_reading(values, n, has_total):
-        cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}")
+        cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}",
+                      table.signed)
     else:
         fitted, warning = _fit(values, n, has_total, pad)
         if warning:
@@ -339,16 +382,18 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, so
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
 
 
-def _open(table: AssembledTable, cells: list[str], values: list[Token], label: str) -> list[Placed]:
+def _open(table: AssembledTable, cells: list[str], values: list[Token], label: str,
+          signed: frozenset[str] = frozenset()) -> list[Placed]:
     """Digits run together over ``cells``: an open with every reading of the printed pieces, for the
     solver; the cells are null until it settles them. Where the readings are too many to list, those in
     which each row's 总计 is the sum of its other cells are listed instead; where even these are too many,
-    the open settles nothing."""
-    readings = _readings(values, cells)
+    the open settles nothing. A negative number reads only in a column that may be negative
+    (``signed``): "-124" under three counts is a blank "-" and 124."""
+    readings = _readings(values, cells, signed)
     if not readings.found:  # padding blanks of merged cells: try without them
         printed = [v for v in values if not v.blank]
         if len(printed) < len(values):
-            values, readings = printed, _readings(printed, cells)
+            values, readings = printed, _readings(printed, cells, signed)
     first, last = values[0], values[-1]
     spans = [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
              for _, sps in readings.found]
@@ -360,10 +405,41 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
     return [Placed(None, first) for _ in cells]
 
 
-def _readings(values: list[Token], cells: list[str]) -> Readings:
-    pieces = [None if v.blank else v.text for v in values]
-    # fewer digits than cells: the cells printed blank, wherever they stand
-    missing = max(0, len(cells) - sum(1 if p is None else _digits(v) for p, v in zip(pieces, values)))
+def _readings(values: list[Token], cells: list[str], signed: frozenset[str] = frozenset()) -> Readings:
+    """The readings of a row's tokens over ``cells``; spans as (token index, start, end) in the token's
+    text. A reading with a negative number in a column that cannot be negative is dropped. One number
+    alone in a row with a 总计 may also be that 总计 alone."""
+    unsigned = [k for k, cell in enumerate(cells) if cell.split(".")[1] not in signed]
+    found: list = []
+    complete = True
+    if (len(values) == 1 and values[0].value is not None and cells[-1].endswith("." + TOTAL) and len(cells) > 1
+            and _digits(values[0]) < len(cells)):
+        found.append(((None,) * (len(cells) - 1) + (values[0].value,), (None,) * (len(cells) - 1) + ((0, 0, len(values[0].text)),)))
+    for pieces, owners in _piece_variants(values):
+        got = _readings_of(pieces, cells)
+        complete &= got.complete
+        for vals, spans in got.found:
+            if all(vals[k] is None or vals[k] >= 0 for k in unsigned):
+                found.append((vals, tuple(None if sp is None else (owners[sp[0]][0], owners[sp[0]][1] + sp[1],
+                                                                   owners[sp[0]][1] + sp[2]) for sp in spans)))
+    return Readings(found, complete)
+
+
+def _piece_variants(values: list[Token]):
+    """The printed pieces of a row, and again with a leading "-" of a number read as a blank marker
+    ("-124" under three counts: "-" and 124); each piece with its owner (token index, offset in it)."""
+    base = [_piece(v) for v in values]
+    owners = [(k, 0) for k in range(len(values))]
+    yield base, owners
+    dashed = [k for k, v in enumerate(values) if not v.blank and to_halfwidth(v.text[:1]) == "-" and len(v.text) > 1]
+    for k in dashed[:3]:
+        yield base[:k] + [None, base[k][1:]] + base[k + 1:], owners[:k] + [(k, 0), (k, 1)] + owners[k + 1:]
+
+
+def _readings_of(pieces: list, cells: list[str]) -> Readings:
+    # fewer digits and markers than cells: the cells printed blank, wherever they stand
+    capacity = sum(1 if p is None else p if isinstance(p, int) else sum(ch.isdigit() for ch in p) for p in pieces)
+    missing = max(0, len(cells) - capacity)
     found = row_readings(pieces, len(cells), missing=missing)
     if found.complete:
         return found
@@ -376,6 +452,15 @@ def _readings(values: list[Token], cells: list[str]) -> Readings:
             groups.append((row, [col]))
     return row_readings(pieces, len(cells), groups=[(len(cols), _total_rule(tuple(cols))) for _, cols in groups],
                         missing=missing)
+
+
+def _piece(tok: Token) -> str | int | None:
+    """A printed piece for row_readings: its digits, None for one blank cell, or the number of blank
+    markers printed together ("——————": one to six blank cells)."""
+    if not tok.blank:
+        return tok.text
+    marks = len(tok.text.strip())
+    return marks if marks > 1 else None
 
 
 def _total_rule(columns: tuple[str, ...]):
@@ -435,31 +520,32 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
         table.found_rows = len(layout.rows)
         return table
 
-    for g, r in data:
-        printed = [t for t in r if not t.blank]
-        if _needs_reading(r, total, False) and sum(_digits(t) for t in printed) >= total:
-            return put(_open(table, all_cells, r, table.name))
-        if len(r) == len(layout.rows) and len(printed) == len(r):  # only the three 总计 cells printed
-            return put([t if c.key == TOTAL else None for t in r for c in layout.columns])
-        fitted, warning = _fit(r, total, False)
-        if len(r) >= total - 2 * ncols and warning is None:
-            return put(fitted)
+    def plain(toks: list[Token]) -> bool:
+        return all(t.blank or t.value is not None for t in toks)
+
+    if not data:
+        return table
+    if len({g for g, _ in data}) == 1:  # the whole table in one run (or in rows that no group label opens)
+        whole = [t for _, r in data for t in r]
+        printed = [t for t in whole if not t.blank]
+        if len(whole) == len(layout.rows) and len(printed) == len(whole) and plain(whole):  # only the 总计 cells
+            return put([t if c.key == TOTAL else None for t in whole for c in layout.columns])
+        if len(whole) == total and plain(whole):
+            return put(whole)
+        return put(_open(table, all_cells, whole, table.name))
     # one row of five per group
     for g, r in data:
         if g is None:
             continue
         row = layout.row(g)
-        if _needs_reading(r, ncols, True):
-            cells = _open(table, [f"{g}.{c}" for c in row.columns], r, f"{table.name}.{g}")
+        if len(r) == ncols and plain(r):
+            cells = [Placed(t.value, t) for t in r]
+        elif len(r) == 1 and plain(r) and _digits(r[0]) < ncols:  # only the group's 总计 printed
+            cells = [Placed(None, None)] * (ncols - 1) + [Placed(r[0].value, r[0])]
         else:
-            fitted, warning = _fit(r, ncols, True)
-            if warning:
-                table.warnings.append(f"{table.name}.{g}: {warning}")
-            cells = [Placed(t.value if t else None, t) for t in fitted]
+            cells = _open(table, [f"{g}.{c}" for c in row.columns], r, f"{table.name}.{g}")
         table.cells[g] = dict(zip(row.columns, cells))
         table.found_rows += 1
-    if data and not table.found_rows:
-        table.warnings.append(f"{table.name}: {len(data[0][1])} cells where {total} were expected; not read")
     return table
 
 
@@ -499,28 +585,49 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
         if hit is None:
             regions[name] = None
             continue
-        line_start = doc.text.rfind("\n", 0, hit) + 1
         ends = [s.start for s in sections if s.start > hit]
         nxt_idx = TABLE_NAMES.index(name) + 1
         if nxt_idx < len(TABLE_NAMES):
             nxt = _key_find(doc, spec.tables[TABLE_NAMES[nxt_idx]].start_markers, hit + 1, len(doc.text))
             if nxt is not None:
-                ends.append(doc.text.rfind("\n", 0, nxt) + 1)
-        regions[name] = (line_start, min(ends) if ends else len(doc.text))
+                ends.append(max(hit + 1, _clause_start(doc.text, nxt)))
+        regions[name] = (_clause_start(doc.text, hit), min(ends) if ends else len(doc.text))
     return regions
+
+
+_CLAUSE_BREAK = re.compile(r"[\n。；;]")
+
+
+def _clause_start(text: str, at: int) -> int:
+    """Where the line or sentence that holds ``at`` starts (a line in laid-out text; a sentence, not the
+    whole body, in text whose line breaks were lost)."""
+    line = text.rfind("\n", 0, at) + 1
+    m = None
+    for m in _CLAUSE_BREAK.finditer(text, line, at):
+        pass
+    return m.end() if m else line
 
 
 # ------------------------------------------------------------------------------------------ API
 
 
 def tokens_for_region(doc: Document, start: int, end: int) -> tuple[str, list[Token]]:
-    tables = doc.tables_in(start, end)
-    if tables:
-        toks: list[Token] = []
-        for t in tables:
-            toks.extend(tokens_from_table(t, doc.text))
-        return "reader_table", toks
-    return tokens_from_text(doc.text[start:end], start)
+    """Tokens of a table region: a reader's cell grids where it found them, the text between and
+    around them (rows that a page break cut out of a PDF's grid, "6.属于四类过程性信" / "0 0 0 …") as
+    text."""
+    tables = sorted(doc.tables_in(start, end), key=lambda t: t.start)
+    if not tables:
+        return tokens_from_text(doc.text[start:end], start)
+    toks: list[Token] = []
+    pos = start
+    for t in tables:
+        if doc.text[pos:t.start].strip():
+            toks.extend(tokens_from_text(doc.text[pos:t.start], pos)[1])
+        toks.extend(tokens_from_table(t, doc.text))
+        pos = max(pos, t.end)
+    if doc.text[pos:end].strip():
+        toks.extend(tokens_from_text(doc.text[pos:end], pos)[1])
+    return "reader_table", toks
 
 
 def parse_tables(doc: Document, sections: list[Section], year: int | None = None,
@@ -547,7 +654,7 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
         if not assembled.found_rows:
             continue
         settle(assembled, template)
-        result.regions.append(region)
+        result.regions.append(_extent(assembled, region))
         result.warnings.extend(assembled.warnings)
         result.tables[name] = assembled.values()
         result.ambiguities.extend(assembled.ambiguities)
@@ -559,6 +666,16 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
 
 
 MAX_SHOWN_READINGS = 4
+
+
+def _extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
+    """Where the table itself stands inside its region: from its first label to its last cell (prose
+    of the same section before or after it is narrative, not table)."""
+    toks = list(table.label_tokens) + list(table.soft_labels.values())
+    toks += [p.token for cols in table.cells.values() for p in cols.values() if p.token is not None]
+    if not toks:
+        return region
+    return max(region[0], min(t.start for t in toks)), min(region[1], max(t.end for t in toks))
 
 
 def settle(table: AssembledTable, template: str) -> None:
