@@ -67,13 +67,14 @@ def cell_kind(value, prov: Provenance | None, text: str | None) -> tuple[str, st
     return "mark", printed
 
 
+# the span label of a value, by the first part of its provenance key (the page's script reads this too)
+SPAN_LABELS = {"tables": "TABLE_CELL", "narrative_metrics": "METRIC_VALUE", "agency": "AGENCY", "year": "YEAR",
+               "published": "DATE", "sections": "SECTION"}
+
+
 def label_of(key: str) -> str:
     """The span label of a provenance key."""
-    if key.startswith("tables."):
-        return "TABLE_CELL"
-    if key.startswith(METRIC_KEY):
-        return "METRIC_VALUE"
-    return FIELD_LABELS.get(key, "TABLE_CELL")
+    return SPAN_LABELS.get(key.split(".")[0], "TABLE_CELL")
 
 
 def cell_title(key: str, template: str) -> str:
@@ -157,7 +158,7 @@ class ReportView:
     text: LoadedText
     template: str
     cells: dict[str, CellView] = field(default_factory=dict)
-    spans: list[dict] = field(default_factory=list)
+    headings: list[list[int]] = field(default_factory=list)  # [start, end] of each section's heading span
     checks: list[CheckView] = field(default_factory=list)
     prev_name: str | None = None
     prev_year: int | None = None
@@ -216,7 +217,9 @@ class ReportView:
             "text": self.text.text,
             "textOrigin": self.text.origin,
             "textNote": self.text.note,
-            "spans": self.spans,
+            "spanLabels": SPAN_LABELS,
+            "headings": self.headings,
+            "cellTitles": {k: cell_title(k, self.template) for k in self.cells},
             "cells": {k: c.to_json() for k, c in self.cells.items()},
             "checks": [{"name": c.name, "status": c.status, "detail": c.detail, "cells": c.cells} for c in self.checks],
             "prevYear": self.prev_year,
@@ -231,13 +234,6 @@ def heading_end(text: str, section: Section) -> int:
     """Where a section's heading span ends: the end of its first line, at most HEADING_MAX characters."""
     line_end = text.find("\n", section.start)
     return min(section.end, section.start + HEADING_MAX, line_end if line_end >= 0 else len(text))
-
-
-def _span(key: str, start: int, end: int, label: str, layer: str, conf: float | None, title: str) -> dict:
-    out = {"id": key, "s": start, "e": end, "label": label, "layer": layer, "title": title}
-    if conf is not None:
-        out["conf"] = round(conf, 4)
-    return out
 
 
 def build_view(name: str, record: Record, text: LoadedText, prev: Record | None = None,
@@ -272,26 +268,9 @@ def build_view(name: str, record: Record, text: LoadedText, prev: Record | None 
             if prev is not None and prev_template == record.template and prev.tables.get(table) is not None:
                 cv.has_prev, cv.prev = True, prev.cell(table, row, col)
             view.cells[key] = cv
-    # spans: every value with a provenance, and the section headings
-    for key, prov in sorted(record.provenance.items(), key=lambda kv: (kv[1].start, kv[1].end)):
-        label = label_of(key)
-        if key.startswith("tables."):
-            title = cell_title(key, template)
-        elif key.startswith(METRIC_KEY):
-            i = int(key[len(METRIC_KEY):])
-            m = record.narrative_metrics[i] if i < len(record.narrative_metrics) else None
-            title = f"{m.subject}: {m.value:g}{m.unit}" if m else key
-        else:
-            title = f"{key}: {getattr(record, key, '')}"
-        view.spans.append(_span(key, prov.start, prov.end, label, prov.method, prov.confidence, title))
+    # the section headings' spans (the values' spans are the record's provenance)
     if t is not None:
-        for i, s in enumerate(record.sections):
-            end = heading_end(t, s)
-            if end > s.start:
-                view.spans.append(_span(f"sections.{i}", s.start, end, "SECTION", "section", None,
-                                        f"{s.number} {s.title}"))
-    if t is not None:  # offsets past the text (a text that does not belong to the record) are not drawn
-        view.spans = [s for s in view.spans if 0 <= s["s"] <= s["e"] <= len(t)]
+        view.headings = [[sec.start, heading_end(t, sec)] for sec in record.sections]
     return view
 
 

@@ -34,8 +34,16 @@
   const cpLength = (str) => (cpToU ? Array.from(str).length : str.length);
 
   // ------------------------------------------------------------------ state
-  const spans = new Map();  // id -> span {id, s, e, label, layer, title, conf, orig, deleted, added}
-  for (const sp of D.spans) spans.set(sp.id, Object.assign({}, sp, { orig: { s: sp.s, e: sp.e, label: sp.label } }));
+  // the spans: every value's provenance, and the section headings; the label from the key's first part
+  const spans = new Map();  // id -> span {id, s, e, label, layer, conf, orig, deleted, added}
+  const labelOf = (key) => D.spanLabels[key.split(".")[0]] || "TABLE_CELL";
+  function putSpan(id, s, e, label, layer, conf) {
+    if (TEXT !== null && !(0 <= s && s <= e && e <= N)) return;  // offsets past the text are not drawn
+    spans.set(id, { id: id, s: s, e: e, label: label, layer: layer, conf: conf, orig: { s: s, e: e, label: label } });
+  }
+  for (const [key, p] of Object.entries(D.record.provenance || {})) putSpan(key, p.start, p.end, labelOf(key), p.method, p.confidence);
+  D.headings.forEach((h, i) => { if (h[1] > h[0]) putSpan("sections." + i, h[0], h[1], "SECTION", "section"); });
+  const initialLabels = new Set(Array.from(spans.values()).map((sp) => sp.label));
   const edits = {};  // value key -> {was, value}
   let nAdded = 0;
   const hiddenLayers = new Set();
@@ -54,6 +62,20 @@
     }
     if (t === "field") return D.record[key];
     return null;
+  }
+  function titleOf(sp) {
+    if (sp.added) return sp.label + " (added)";
+    const [head, i] = sp.id.split(".");
+    if (head === "tables") return D.cellTitles[sp.id] || sp.id;
+    if (head === "narrative_metrics") {
+      const m = D.record.narrative_metrics[Number(i)];
+      return m ? m.subject + ": " + fmt(m.value) + m.unit : sp.id;
+    }
+    if (head === "sections") {
+      const sec = D.record.sections[Number(i)];
+      return sec ? sec.number + " " + sec.title : sp.id;
+    }
+    return sp.id + ": " + (D.record[sp.id] === null || D.record[sp.id] === undefined ? "" : D.record[sp.id]);
   }
   const currentValue = (key) => (key in edits ? edits[key].value : originalValue(key));
   const spanChanged = (sp) => sp.added ? !sp.deleted
@@ -115,77 +137,130 @@
   }
 
   // ------------------------------------------------------------------ the text with its spans
+  // The text is drawn in chunks of about CHUNK characters (cut at a line end where one is near), each a
+  // block the browser lays out only when it comes into view (content-visibility); a span edit redraws
+  // only the chunks it touches. A span across a chunk boundary is drawn in both.
+  const CHUNK = 2000;
   const pre = $("#text");
   const right = $("#right");
-  let marks = new Map();  // span id -> [elements]
+  let chunks = [];  // {a, b, el, marks: Map(span id -> [elements])}
+
+  function cpOf(u) {  // UTF-16 index -> code point index
+    if (!cpToU) return u;
+    let lo = 0, hi = cpToU.length - 1;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (cpToU[mid] < u) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  function planChunks() {
+    chunks = [];
+    let a = 0;
+    do {
+      let b = Math.min(N, a + CHUNK);
+      if (b < N) {
+        const nl = TEXT.indexOf("\n", U(b));
+        b = nl >= 0 && cpOf(nl) + 1 - a <= 2 * CHUNK ? cpOf(nl) + 1 : Math.min(N, a + 2 * CHUNK);
+      }
+      const div = el("div", "chunk");
+      div.dataset.o = a;
+      div.dataset.e = b;
+      chunks.push({ a: a, b: b, el: div, marks: new Map() });
+      a = b;
+    } while (a < N);
+    pre.replaceChildren(...chunks.map((c) => c.el));
+  }
 
   function visible(sp) {
     return !sp.deleted && !hiddenLayers.has(sp.layer) && !hiddenLabels.has(sp.label);
   }
 
-  function renderText() {
-    if (TEXT === null) { pre.textContent = ""; pre.classList.add("notext"); return; }
-    const top = right.scrollTop;
+  function renderChunk(ch) {
+    const a = ch.a, b = ch.b, last = b === N;
     const starts = new Map(), ends = new Map(), zeros = new Map();
-    const bounds = new Set([0, N]);
-    const push = (m, k, v) => { const a = m.get(k); if (a) a.push(v); else m.set(k, [v]); };
+    const bounds = new Set([a, b]);
+    const push = (m, k, v) => { const x = m.get(k); if (x) x.push(v); else m.set(k, [v]); };
     for (const sp of spans.values()) {
-      if (!visible(sp) || sp.s < 0 || sp.e > N || sp.e < sp.s) continue;
-      if (sp.e > sp.s) { push(starts, sp.s, sp); push(ends, sp.e, sp); bounds.add(sp.s); bounds.add(sp.e); }
-      else { push(zeros, sp.s, sp); bounds.add(sp.s); }
+      if (!visible(sp)) continue;
+      if (sp.e > sp.s) {
+        if (sp.s >= b || sp.e <= a) continue;
+        const s = Math.max(sp.s, a), e = Math.min(sp.e, b);
+        push(starts, s, sp); push(ends, e, sp); bounds.add(s); bounds.add(e);
+      } else if (sp.s >= a && (sp.s < b || (last && sp.s === b))) {
+        push(zeros, sp.s, sp); bounds.add(sp.s);
+      }
     }
-    const bs = Array.from(bounds).sort((a, b) => a - b);
+    const bs = Array.from(bounds).sort((x, y) => x - y);
     const frag = document.createDocumentFragment();
     const active = new Set();
-    marks = new Map();
-    const reg = (id, m) => { const a = marks.get(id); if (a) a.push(m); else marks.set(id, [m]); };
+    ch.marks = new Map();
+    const reg = (id, m) => { const x = ch.marks.get(id); if (x) x.push(m); else ch.marks.set(id, [m]); };
     for (let i = 0; i < bs.length; i++) {
-      const b = bs[i];
-      for (const sp of ends.get(b) || []) active.delete(sp);
-      for (const sp of starts.get(b) || []) active.add(sp);
-      for (const z of zeros.get(b) || []) {
+      const p = bs[i];
+      for (const sp of ends.get(p) || []) active.delete(sp);
+      for (const sp of starts.get(p) || []) active.add(sp);
+      for (const z of zeros.get(p) || []) {
         const m = el("mark", "gap l-" + z.label + " ly-" + z.layer);
         m.dataset.ids = z.id;
-        m.dataset.o = b;
-        m.title = z.title || "";
+        m.dataset.o = p;
+        m.dataset.e = p;
+        m.title = titleOf(z);
         reg(z.id, m);
         frag.appendChild(m);
       }
       if (i + 1 >= bs.length) break;
-      const e = bs[i + 1];
+      const q = bs[i + 1];
       let node;
       if (active.size) {
         const list = Array.from(active).sort((x, y) => (x.e - x.s) - (y.e - y.s));
         const inner = list[0];
         node = el("mark", "s l-" + inner.label + " ly-" + inner.layer + (list.length > 1 ? " multi" : ""));
         node.dataset.ids = list.map((x) => x.id).join(" ");
-        node.title = inner.title || inner.label;
+        node.title = titleOf(inner);
         for (const x of list) reg(x.id, node);
       } else {
         node = el("span");
       }
-      node.dataset.o = b;
-      node.textContent = slice(b, e);
+      node.dataset.o = p;
+      node.dataset.e = q;
+      node.textContent = slice(p, q);
       frag.appendChild(node);
     }
-    pre.replaceChildren(frag);
+    ch.el.replaceChildren(frag);
+  }
+
+  // redraw the chunks that [from, to] touches (all of them without a range)
+  function renderText(from, to) {
+    if (TEXT === null) { pre.textContent = ""; pre.classList.add("notext"); return; }
+    const top = right.scrollTop;
+    for (const ch of chunks) {
+      if (from === undefined || (ch.a <= to && from <= ch.b)) renderChunk(ch);
+    }
     right.scrollTop = top;
     markSelection(false);
   }
 
+  function marksOf(id) {
+    const out = [];
+    for (const ch of chunks) for (const m of ch.marks.get(id) || []) out.push(m);
+    return out;
+  }
+
   // the selection in the text, as code-point offsets [start, end)
+  function startOf(node) {
+    const host = node.nodeType === Node.ELEMENT_NODE && node.dataset.o !== undefined ? node
+      : (node.nodeType === Node.ELEMENT_NODE ? node.querySelector("[data-o]") : node.parentElement.closest("[data-o]"));
+    return host ? Number(host.dataset.o) : null;
+  }
   function offsetOf(node, off) {
-    let host = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-    if (host === pre) {
-      const child = pre.childNodes[Math.min(off, pre.childNodes.length - 1)];
-      if (!child) return 0;
-      return Number(child.dataset.o) + (off >= pre.childNodes.length ? cpLength(child.textContent) : 0);
+    if (node.nodeType === Node.TEXT_NODE) {
+      const host = node.parentElement.closest("[data-o]");
+      return host ? Number(host.dataset.o) + cpLength(node.data.slice(0, off)) : null;
     }
-    host = host.closest("[data-o]");
-    if (!host) return null;
-    const base = Number(host.dataset.o);
-    if (node.nodeType === Node.TEXT_NODE) return base + cpLength(node.data.slice(0, off));
-    return base + (off > 0 ? cpLength(host.textContent) : 0);
+    if (off < node.childNodes.length) return startOf(node.childNodes[off]);
+    const host = node.dataset && node.dataset.e !== undefined ? node : node.closest("[data-e]");
+    if (host) return Number(host.dataset.e);
+    const kids = node.querySelectorAll("[data-e]");
+    return kids.length ? Number(kids[kids.length - 1].dataset.e) : null;
   }
 
   function textSelection() {
@@ -245,7 +320,7 @@
       td.appendChild(p);
     }
     const bits = [];
-    if (sp) bits.push(sp.title);
+    if (sp) bits.push(titleOf(sp));
     if (c) bits.push(kindText(c.kind));
     if (c && c.kind === "ambiguous") bits.push("candidates " + (c.cand || []).map(fmt).join(", "));
     if (sp) bits.push(sp.layer + (conf !== undefined ? " " + conf : ""));
@@ -271,7 +346,7 @@
     const ids = selected.kind === "check" ? selected.cells : [selected.id];
     let firstMark = null, firstCell = null;
     for (const id of ids) {
-      for (const m of marks.get(id) || []) { m.classList.add("hit"); firstMark = firstMark || m; }
+      for (const m of marksOf(id)) { m.classList.add("hit"); firstMark = firstMark || m; }
       const td = cellOf(id);
       if (td) { td.classList.add(selected.kind === "check" ? "chk" : "sel"); firstCell = firstCell || td; }
     }
@@ -346,12 +421,19 @@
     afterEdit(key);
   }
 
-  function afterEdit(key) {
+  // after a change of the value or the span `key`; `range` [from, to]: text to redraw (a span's old and new place)
+  function afterEdit(key, range) {
     save();
     const td = cellOf(key);
     if (td) renderValue(td);
-    renderText();
+    if (range) renderText(range[0], range[1]);
+    else markSelection(false);
     inspect(key);
+  }
+  function editSpan(sp, change) {
+    const from = Math.min(sp.s, sp.orig.s), to = Math.max(sp.e, sp.orig.e);
+    change();
+    afterEdit(sp.id, [Math.min(from, sp.s), Math.max(to, sp.e)]);
   }
 
   function inspect(id) {
@@ -361,7 +443,7 @@
     body.replaceChildren();
     const c = t === "cell" ? D.cells[id] : null;
     let title = id;
-    if (sp) title = sp.title || id;
+    if (sp) title = titleOf(sp);
     else if (t === "cell") title = id.split(".").slice(1).join(" · ");
     $("#insp-title").textContent = title;
     body.appendChild(row("key", id, "mono"));
@@ -407,7 +489,7 @@
     body.appendChild(row("found by", sp.layer + (sp.conf !== undefined ? " · confidence " + sp.conf : "")));
     if (sp.deleted) {
       body.appendChild(row("span", el("span", "muted", "deleted")));
-      body.appendChild(button("Restore span", () => { sp.deleted = false; afterEdit(id); }));
+      body.appendChild(button("Restore span", () => editSpan(sp, () => { sp.deleted = false; })));
       return;
     }
     body.appendChild(row("in the text", context(sp)));
@@ -424,8 +506,7 @@
         err.textContent = "need 0 ≤ start ≤ end ≤ " + N;
         return;
       }
-      sp.s = ns; sp.e = ne; sp.label = nl;
-      afterEdit(id);
+      editSpan(sp, () => { sp.s = ns; sp.e = ne; sp.label = nl; });
     };
     sform.appendChild(lab);
     sform.appendChild(document.createTextNode(" ["));
@@ -439,10 +520,10 @@
       if (!r) { err.textContent = "select some of the report text first"; return; }
       apply(r[0], r[1], lab.value);
     }));
-    if (spanChanged(sp) && !sp.added) sform.appendChild(button("Revert span", () => {
-      sp.s = sp.orig.s; sp.e = sp.orig.e; sp.label = sp.orig.label; sp.deleted = false; afterEdit(id);
-    }));
-    sform.appendChild(button("Delete span", () => { sp.deleted = true; afterEdit(id); }, "danger"));
+    if (spanChanged(sp) && !sp.added) sform.appendChild(button("Revert span", () => editSpan(sp, () => {
+      sp.s = sp.orig.s; sp.e = sp.orig.e; sp.label = sp.orig.label; sp.deleted = false;
+    })));
+    sform.appendChild(button("Delete span", () => editSpan(sp, () => { sp.deleted = true; }), "danger"));
     sform.appendChild(err);
     body.appendChild(row("span", sform));
   }
@@ -464,14 +545,13 @@
   function addSpan(s, e, label) {
     nAdded += 1;
     const id = "added." + nAdded;
-    spans.set(id, { id: id, s: s, e: e, label: label, layer: "added", title: label + " (added)", added: true,
-                    orig: { s: s, e: e, label: label } });
+    spans.set(id, { id: id, s: s, e: e, label: label, layer: "added", added: true, orig: { s: s, e: e, label: label } });
     return id;
   }
 
   // ------------------------------------------------------------------ controls
   function buildControls() {
-    const present = Array.from(new Set(D.spans.map((s) => s.label)));
+    const present = Array.from(initialLabels);
     const box = $("#label-toggles");
     for (const l of LABELS) {
       if (!present.includes(l)) continue;
@@ -498,7 +578,7 @@
       if (!r) { $("#add-span").title = "select some of the report text first"; return; }
       const id = addSpan(r[0], r[1], addLabel.value);
       save();
-      renderText();
+      renderText(r[0], r[1]);
       select(id, { text: false, cell: false });
     });
     if (TEXT === null) $(".text-tools").classList.add("notext");
@@ -552,6 +632,7 @@
   buildControls();
   restore();
   renderValues();
+  if (TEXT !== null) planChunks();
   renderText();
   save();
   document.body.dataset.ready = "1";
