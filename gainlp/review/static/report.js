@@ -323,7 +323,7 @@
     if (sp) bits.push(titleOf(sp));
     if (c) bits.push(kindText(c.kind));
     if (c && c.kind === "ambiguous") bits.push("candidates " + (c.cand || []).map(fmt).join(", "));
-    if (sp) bits.push(sp.layer + (conf !== undefined ? " " + conf : ""));
+    if (sp) bits.push(sp.layer + (conf !== undefined && conf !== null ? " " + conf.toFixed(3) : ""));
     else if (c && c.kind !== "missing") bits.push("no place in the text");
     td.title = bits.join(" · ");
   }
@@ -358,7 +358,9 @@
       const r = firstMark.getBoundingClientRect(), pane = right.getBoundingClientRect();
       right.scrollTop += (r.top - pane.top) - right.clientHeight * 0.3;
     }
-    if (scroll && scroll.cell && firstCell) firstCell.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (scroll && scroll.cell && firstCell) {
+      firstCell.scrollIntoView({ block: selected.kind === "check" ? "center" : "nearest", inline: "nearest" });
+    }
   }
 
   function select(id, scroll) {
@@ -486,7 +488,7 @@
       body.appendChild(row("span", "no place in the text"));
       return;
     }
-    body.appendChild(row("found by", sp.layer + (sp.conf !== undefined ? " · confidence " + sp.conf : "")));
+    body.appendChild(row("found by", sp.layer + (sp.conf !== undefined && sp.conf !== null ? " · confidence " + sp.conf.toFixed(3) : "")));
     if (sp.deleted) {
       body.appendChild(row("span", el("span", "muted", "deleted")));
       body.appendChild(button("Restore span", () => editSpan(sp, () => { sp.deleted = false; })));
