@@ -235,3 +235,16 @@ def test_review_one_report_file(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["review", str(empty), "-q"]) == 1
+
+
+def test_train_reads_a_corrections_file(out, tmp_path):
+    """`gainlp train data.annotations=[x.corrections.json]`: the tiny recipe trains on its annotation form."""
+    path = tmp_path / f"{EXAMPLE.stem}.corrections.json"
+    key = "tables.applications.new_received.natural_person"
+    path.write_text(json.dumps(_corrections(out, values=[{"key": key, "was": 0, "value": 3}]), ensure_ascii=False),
+                    encoding="utf-8")
+    model = tmp_path / "model"
+    assert main(["train", "--config", str(REPO / "configs" / "train-tiny.yaml"), "data.synth.n=0",
+                 "heldout.synth.n=0", f"data.annotations=[{path}]", "finetune.max_steps=4", "-o", str(model)]) == 0
+    info = json.loads((model / "gainlp.json").read_text(encoding="utf-8"))
+    assert info["metrics"]["training"]["steps"] > 0

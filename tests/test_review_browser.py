@@ -65,6 +65,8 @@ def test_index_is_a_review_queue_with_filters(site):
         _open(d, site / "review" / "index.html")
         rows = d.find_elements(By.CSS_SELECTOR, "#queue tbody tr.qrow")
         assert len(rows) == 5
+        # the style sheet is there (offline, from the site's own assets)
+        assert d.execute_script("return getComputedStyle(document.querySelector('#queue th')).position") == "sticky"
         assert rows[0].get_attribute("data-name") == FAILING  # failed checks first
         assert rows[0].get_attribute("data-status") == "failed checks"
         Select(d.find_element(By.ID, "f-status")).select_by_value("ok")

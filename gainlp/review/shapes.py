@@ -50,6 +50,13 @@ def _first(raw: dict) -> str:
     return raw.get("printed") or raw["labels"][0]
 
 
+def _start(name: str, template: str):
+    """The layout of a table, its raw spec block, and an empty shape to fill."""
+    spec = load_spec()
+    table = spec.tables[name]
+    return spec.table(name, template), _raw_table(name), Shape(name, table.title, table.section, template)
+
+
 def _value(table: str, row: str, col: str) -> GridCell:
     return GridCell(key=f"tables.{table}.{row}.{col}", header=False)
 
@@ -58,14 +65,12 @@ def _value(table: str, row: str, col: str) -> GridCell:
 
 def _active_disclosure(template: str) -> Shape:
     name = "active_disclosure"
-    spec = load_spec()
-    layout = spec.table(name, template)
-    raw = _raw_table(name)["templates"][template]
+    layout, raw, shape = _start(name, template)
+    raw = raw["templates"][template]
     printed = _printed_form(name)
     col_text = {k: _first(c) for k, c in raw["columns"].items()}
     col_text.update(printed.get("columns", {}).get(template, {}))
     width = 1 + max(len(r.columns) for r in layout.rows)
-    shape = Shape(name, spec.tables[name].title, spec.tables[name].section, template)
     blocks: list[tuple[str, list]] = []
     for row in layout.rows:
         if not blocks or blocks[-1][0] != row.clause:
@@ -92,11 +97,8 @@ def _active_disclosure(template: str) -> Shape:
 
 def _applications(template: str) -> Shape:
     name = "applications"
-    spec = load_spec()
-    layout = spec.table(name, template)
-    raw = _raw_table(name)
+    layout, raw, shape = _start(name, template)
     printed = _printed_form(name)
-    shape = Shape(name, spec.tables[name].title, spec.tables[name].section, template)
     columns = [c.key for c in layout.columns]
     col_text = {k: _first(c) for k, c in raw["columns"].items()}
     grouped = {c: g for g, cs in raw.get("column_groups", {}).items() if isinstance(cs, list) for c in cs}
@@ -162,11 +164,8 @@ def _applications(template: str) -> Shape:
 
 def _review_litigation(template: str) -> Shape:
     name = "review_litigation"
-    spec = load_spec()
-    layout = spec.table(name, template)
-    raw = _raw_table(name)
+    layout, raw, shape = _start(name, template)
     supers = _printed_form(name).get("super_headers", {})
-    shape = Shape(name, spec.tables[name].title, spec.tables[name].section, template)
     under = {g: s for s, gs in supers.items() for g in gs}
     first, second, third, body = [], [], [], []
     done: set[str] = set()
