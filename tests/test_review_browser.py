@@ -272,3 +272,23 @@ def test_screenshot_of_a_report_page(tmp_path, monkeypatch):
     if os.environ.get("GAINLP_UPDATE_SCREENSHOT"):
         (REPO / "docs").mkdir(exist_ok=True)
         shutil.copyfile(shot, REPO / "docs" / "review-page.png")
+
+
+def test_page_without_its_text_says_so_and_still_shows_the_values(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "out"
+    _extract(out, [BLANKS])
+    record = json.loads((out / f"{BLANKS}.json").read_text(encoding="utf-8"))
+    record["source"]["path"] = str(tmp_path / "moved-away.txt")
+    (out / f"{BLANKS}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(out / "text", ignore_errors=True)
+    assert main(["review", str(out), "-q"]) == 0
+    with chromium() as d:
+        _open(d, out / "review" / "reports" / f"{BLANKS}.html")
+        assert "The report text is not available" in d.find_element(By.ID, "text-note").text
+        assert d.find_elements(By.CSS_SELECTOR, "#text mark") == []
+        cell = d.find_element(By.CSS_SELECTOR, 'td[data-key="tables.applications.total.total"]')
+        assert cell.text.split("\n")[0] == str(record["tables"]["applications"]["total"]["total"])
+        cell.click()
+        assert "not available" in d.find_element(By.ID, "inspector").text
