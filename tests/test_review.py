@@ -248,3 +248,16 @@ def test_train_reads_a_corrections_file(out, tmp_path):
                  "heldout.synth.n=0", f"data.annotations=[{path}]", "finetune.max_steps=4", "-o", str(model)]) == 0
     info = json.loads((model / "gainlp.json").read_text(encoding="utf-8"))
     assert info["metrics"]["training"]["steps"] > 0
+
+
+def test_a_record_that_cannot_be_shown_does_not_stop_the_site(out):
+    bad = json.loads((out / f"{EXAMPLE.stem}.json").read_text(encoding="utf-8"))
+    bad["provenance"]["tables.applications.total.total"]["start"] = "here"  # not an offset
+    (out / "bad.json").write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    (out / "broken.json").write_text("{not json", encoding="utf-8")
+    result = build_site(out)
+    assert result.pages == 1
+    assert any("bad.json: no review page" in e for e in result.errors)
+    assert any("broken.json: not a readable record" in e for e in result.errors)
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    assert "bad.json: no review page" in index and "Files in error" in index

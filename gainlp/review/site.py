@@ -135,23 +135,28 @@ def build_site(outdir: str | Path, progress: bool = False) -> SiteResult:
     for name in iterator:
         record = records[name]
         prev_name, next_name = links[name]
-        view = build_view(name, record, load_text(outdir, name, record),
-                          prev=records[prev_name] if prev_name else None, prev_name=prev_name)
-        view.next_name = next_name
-        atomic_write_text(site / page_file(name), render_report(env, view))
+        try:
+            view = build_view(name, record, load_text(outdir, name, record),
+                              prev=records[prev_name] if prev_name else None, prev_name=prev_name)
+            view.next_name = next_name
+            atomic_write_text(site / page_file(name), render_report(env, view))
+        except Exception as exc:  # one bad record never stops the site: it is reported on one line
+            log.debug("review page of %s failed", name, exc_info=True)
+            result.errors.append(f"{outdir / (name + '.json')}: no review page ({type(exc).__name__}: {exc})")
+            continue
         rows.append(view)
         result.pages += 1
     rows.sort(key=ReportView.sort_key)
     stale = site / "reports"
     if stale.is_dir():
-        keep = {Path(page_file(n)).name for n in names}
+        keep = {Path(page_file(v.name)).name for v in rows}
         for f in stale.glob("*.html"):
             if f.name not in keep:
                 f.unlink()
     _copy_assets(site)
     index = env.get_template("index.html").render(
         rows=[v.queue_row() for v in rows], views=rows, outdir=str(outdir), page_file=page_file,
-        batch_errors=_batch_errors(outdir), record_errors=errors)
+        batch_errors=_batch_errors(outdir), record_errors=result.errors)
     atomic_write_text(site / "index.html", index)
     result.seconds = time.perf_counter() - started
     return result
