@@ -10,7 +10,8 @@ from gainlp.outputs import atomic_write_text
 
 def add_arguments(p) -> None:
     p.add_argument("gold", nargs="+", type=Path,
-                   help=".gold.json files, folders of them, or annotated JSONL (gainlp, Label Studio, doccano)")
+                   help=".gold.json or .corrections.json files (from a review page), folders of them, "
+                        "or annotated JSONL (gainlp, Label Studio, doccano)")
     p.add_argument("--model", default="auto", help="model folder (default: the shipped model)")
     p.add_argument("--no-model", action="store_true", help="rules only")
     p.add_argument("--compare", action="store_true", help="model-only, rules-only and combined side by side")

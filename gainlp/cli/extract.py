@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a model folder to extract with (default: the shipped model, else rules)")
     parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    parser.add_argument("--review", action="store_true", help="also write the review site into OUTDIR/review")
 
 
 def _n(count: int, noun: str) -> str:
@@ -85,6 +86,12 @@ def run(args: argparse.Namespace) -> int:
     elif summary.ok == 0:
         print(f"gainlp extract: none of {summary.files} files could be read (see {args.outdir / ERRORS_JSONL})",
               file=sys.stderr)
+    if args.review and summary.ok:
+        from gainlp.review import build_site
+
+        site = build_site(args.outdir, progress=not args.quiet)
+        if not args.quiet:
+            print(f"  {'review site':<15}  {site.index} ({site.pages} pages)")
     return 0 if summary.ok else 1
 
 

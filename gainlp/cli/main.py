@@ -12,6 +12,7 @@ COMMANDS = {
     "annotate": "Pre-label real reports for correction in Label Studio or doccano.",
     "train": "Train or continue training the token-classification model.",
     "evaluate": "Evaluate extraction against gold records or annotations.",
+    "review": "Write a static review site: every value where it came from, with corrections.",
 }
 
 
