@@ -10,6 +10,8 @@ confident ones at spans no rule metric claims. Provenance records which source e
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
@@ -94,10 +96,26 @@ def combine(record: Record, reading: ModelReading) -> Record:
     return record
 
 
-def _same_count(rule: Metric, scored: list[tuple[Metric, float]]) -> tuple[Metric, float] | None:
+class _MetricIndex:
+    """The model's metrics by position: which overlap a span, in list order (bisection, not a scan)."""
+
+    def __init__(self, scored: list[tuple[Metric, float]]) -> None:
+        self.order = sorted(range(len(scored)), key=lambda i: scored[i][0].start)
+        self.starts = [scored[i][0].start for i in self.order]
+        self.longest = max((m.end - m.start for m, _ in scored), default=0)
+        self.scored = scored
+
+    def overlapping(self, start: int, end: int) -> list[tuple[Metric, float]]:
+        lo = bisect_left(self.starts, start - self.longest)
+        hi = bisect_left(self.starts, end)
+        hits = sorted(i for i in self.order[lo:hi] if self.scored[i][0].end > start)
+        return [self.scored[i] for i in hits]
+
+
+def _same_count(rule: Metric, index: _MetricIndex) -> tuple[Metric, float] | None:
     """The model's metric printed at the rule metric's count, with the same value and unit."""
-    for m, score in scored:
-        if m.start < rule.end and rule.start < m.end and m.value == rule.value and m.unit == rule.unit:
+    for m, score in index.overlapping(rule.start, rule.end):
+        if m.value == rule.value and m.unit == rule.unit:
             return m, score
     return None
 
@@ -111,13 +129,14 @@ def _merge_metrics(record: Record, reading: ModelReading) -> None:
     from 0.951 to 0.906 (0.941 when "sure" was 0.98); its subject spans are often cut short.
     """
     merged = []
+    index = _MetricIndex(reading.metrics)
     for i, rule in enumerate(record.narrative_metrics):
         prov = record.metric_provenance(i) or Provenance("rules", rule.start, rule.end)
-        same = _same_count(rule, reading.metrics)
+        same = _same_count(rule, index)
         if same is not None and subject_matches(same[0].subject, rule.subject):
             prov = Provenance("model", rule.start, rule.end, same[1])
         merged.append((rule, prov))
-    claimed = [(m.start, m.end) for m in record.narrative_metrics]
+    claimed = _MetricIndex([(m, 1.0) for m in record.narrative_metrics])
     merged += [(m, Provenance("model", m.start, m.end, score)) for m, score in reading.metrics
-               if score >= CONFIDENT and not any(a < m.end and m.start < b for a, b in claimed)]
+               if score >= CONFIDENT and not claimed.overlapping(m.start, m.end)]
     record.set_metrics(merged)
