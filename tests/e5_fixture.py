@@ -60,14 +60,16 @@ def tiny_pieces(texts: Iterable[str], n_bigrams: int = 200) -> list[tuple[str, f
 
 
 def _norm_map() -> dict[int, list[int]]:
-    """What e5.c's table holds for the characters a test may use: control characters dropped, white
-    space to " ", and NFKC where it changes a character (full-width forms, 〇 aside)."""
+    """What e5.c's table holds (for the ranges a test uses): control characters dropped, white space to
+    " ", NFKC where it changes a character, except "～" and "㋿" (left as they are, as in the real file)."""
     out: dict[int, list[int]] = {}
     for cp in list(range(0x00, 0x20)) + [0x7F]:
         out[cp] = [0x20] if chr(cp) in "\t\n\r\x0c" else []
-    out[0x3000] = [0x20]
-    for cp in list(range(0xFF01, 0xFF5F)) + [0x2026, 0x2460, 0x2461, 0x3251]:
-        out[cp] = [ord(c) for c in unicodedata.normalize("NFKC", chr(cp))]
+    for lo, hi in ((0xA0, 0x100), (0x2000, 0x2070), (0x2460, 0x2500), (0x3000, 0x3400), (0xFF00, 0xFFF0)):
+        for cp in range(lo, hi):
+            nf = unicodedata.normalize("NFKC", chr(cp))
+            if nf != chr(cp) and cp not in (0xFF5E, 0x32FF):
+                out[cp] = [ord(c) for c in nf]
     return out
 
 
@@ -124,3 +126,33 @@ def write_tiny_e5(path: str | Path, texts: Iterable[str], hidden: int = 32, laye
         offset += len(blobs[name])
     Path(path).write_bytes(head + tok + directory + data)
     return {"pieces": pieces, "weights": weights, "rows": rows, "layers": layers, "hidden": hidden}
+
+
+def e5c_tokenize(pieces: list[str], scores, norm: dict[int, str], unk: int, text: str) -> list[int]:
+    """e5.c's tokenizer, ported line by line (tok_content): the per-code-point map, runs of spaces
+    collapsed, a "▁" prepended unless the text starts with a space, spaces to "▁", then the best-scoring
+    Unigram segmentation with a per-character unknown fallback. Content ids, no <s> / </s>."""
+    cps = "".join(norm.get(ord(c), c) for c in text)
+    cps = "".join(c for i, c in enumerate(cps) if not (c == " " and i > 0 and cps[i - 1] == " "))
+    chars = ([META] if not cps or cps[0] != " " else []) + [META if c == " " else c for c in cps]
+    index = {p: i for i, p in enumerate(pieces)}
+    longest = max(len(p) for p in pieces)
+    unk_score = float(min(scores)) - 10.0
+    n = len(chars)
+    best = [-1e30] * (n + 1)
+    back: list[tuple[int, int]] = [(0, -1)] * (n + 1)
+    best[0] = 0.0
+    for i in range(n):
+        if best[i] <= -1e29:
+            continue
+        for e in range(i + 1, min(n, i + longest) + 1):
+            idx = index.get("".join(chars[i:e]))
+            if idx is not None and idx != unk and best[i] + scores[idx] > best[e]:
+                best[e], back[e] = best[i] + float(scores[idx]), (i, idx)
+        if best[i] + unk_score > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] + unk_score, (i, unk)
+    out, i = [], n
+    while i > 0:
+        i, idx = back[i]
+        out.append(idx)
+    return out[::-1]

@@ -264,10 +264,14 @@ def report_piece_ids(f: E5File) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------- tokenizer
 
+_PRIVATE_USE = 0xF0000  # plane 15: stand-ins that NFKC leaves alone
+
+
 def _normalizer(norm: dict[int, str]):
     """The file's per-code-point map as a tokenizers normaliser: its deletions and mappings to " " as two
-    character classes, any other departure from NFKC as a literal replacement, then NFKC and the collapse
-    of repeated spaces (as e5.c does)."""
+    character classes, any other departure from NFKC as a literal replacement, NFKC, and the collapse of
+    repeated spaces (as e5.c does). Characters NFKC would change but the map leaves alone ("～", whose
+    NFKC form came with a later Unicode) pass NFKC as private-use stand-ins and are put back after it."""
     from tokenizers import Regex, normalizers
 
     to_space, dropped, other = [], [], []
@@ -275,12 +279,17 @@ def _normalizer(norm: dict[int, str]):
         if unicodedata.normalize("NFKC", chr(cp)) == out:
             continue
         (to_space if out == " " else dropped if out == "" else other).append((cp, out))
+    kept = [cp for cp in range(0x20, 0x10000) if cp not in norm and not 0xD800 <= cp < 0xE000
+            and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)]
     steps = []
     for group, repl in ((dropped, ""), (to_space, " ")):
         if group:
             steps.append(normalizers.Replace(Regex("[" + "".join(f"\\x{{{cp:x}}}" for cp, _ in group) + "]"), repl))
     steps += [normalizers.Replace(chr(cp), out) for cp, out in other]
-    steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    steps += [normalizers.Replace(chr(cp), chr(_PRIVATE_USE + k)) for k, cp in enumerate(kept)]
+    steps.append(normalizers.NFKC())
+    steps += [normalizers.Replace(chr(_PRIVATE_USE + k), chr(cp)) for k, cp in enumerate(kept)]
+    steps.append(normalizers.Replace(Regex(" {2,}"), " "))
     return normalizers.Sequence(steps)
 
 
