@@ -4,21 +4,23 @@ Per table, two readings compete: the rules' with the model's confident cells fil
 not find, and the rules' alone; the one whose cells fail fewer checks wins. Where the two disagree on a
 cell, the rules' value stands (measured more accurate; README); a cell the rules read as printed blank
 stays null; where both agree the provenance is the model's, with its confidence.
-Sections, agency, year and date: the rules', the model's where the rules found none. (The rules measure
-better than the model on every one of these; see README, so the model fills gaps rather than overrides.) Narrative metrics: every rule metric, plus the model's
-confident ones at spans no rule metric claims. Provenance records which source every value came from (metrics under "narrative_metrics.<i>").
+Sections, agency, year and date: the model's, with the rules as a check (a plausible value the model is
+sure of decides; the rules' stands otherwise, and fills what the model did not find). Narrative metrics:
+every rule metric, plus the model's confident ones at spans no rule metric claims. Provenance records which source every value came from (metrics under "narrative_metrics.<i>").
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
-from gainlp.record import Check, Metric, Provenance, Record, Source
+from gainlp.record import Check, Metric, Provenance, Record, Section, Source
 from gainlp.template import TABLE_NAMES
 
 CONFIDENT = 0.9
+METADATA_CONFIDENT = 0.5   # a model agency / year / date at least this sure decides (if its check holds)
 
 
 def _fails(table_name: str, values: dict, template: str) -> int:
@@ -79,21 +81,60 @@ def combine(record: Record, reading: ModelReading) -> Record:
         _merge_table(name, record, reading)
     if record.template is None and any(reading.tables.get(n) for n in TABLE_NAMES):
         record.template = "2021"
-    # sections: the rules' headings, with the model's where the rules found none
-    have = {s.number for s in record.sections}
-    extra = [s for s in reading.sections if s.number not in have]
-    if extra:
-        record.sections = sorted(record.sections + extra, key=lambda s: s.number)
-    for field_name in ("agency", "year", "published"):
-        scored = getattr(reading, field_name)
-        if scored is None:
-            continue
-        if getattr(record, field_name) is None:
-            setattr(record, field_name, scored.value)
-            record.provenance[field_name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
+    _merge_sections(record, reading)
+    _merge_metadata(record, reading)
     _merge_metrics(record, reading)
     record.checks = run_checks(record)
     return record
+
+
+def _merge_sections(record: Record, reading: ModelReading) -> None:
+    """The model's headings (numbered by the spec's titles, in order: assemble.model_sections), the rules'
+    for the numbers the model did not find; each section ends where the next begins."""
+    if not reading.sections:
+        return
+    by_number = {s.number: s for s in record.sections}
+    by_number.update({s.number: s for s in reading.sections})
+    merged = sorted(by_number.values(), key=lambda s: s.start)
+    if [s.number for s in merged] != sorted(s.number for s in merged):  # the two disagree on the order
+        record.warnings.append("sections: the model's and the rules' headings disagree on their order; rules kept")
+        return
+    ends = [s.start for s in merged[1:]] + [max(s.end for s in merged)]
+    record.sections = [Section(s.number, s.title, s.start, end) for s, end in zip(merged, ends)]
+
+
+def _agency_plausible(name: object, record: Record) -> bool:
+    from gainlp.rules.metadata import load_vocab
+
+    return (isinstance(name, str) and 3 <= len(name) <= 40 and not re.search(r"[0-9:：]", name)
+            and re.search("[\u4e00-\u9fff]", name) is not None and name.endswith(load_vocab().agency_suffixes))
+
+
+def _year_plausible(year: object, record: Record) -> bool:
+    return isinstance(year, int) and 1990 <= year <= 2100 and (
+        record.published is None or year <= int(record.published[:4]))
+
+
+def _date_plausible(date: object, record: Record) -> bool:
+    return isinstance(date, str) and (record.year is None or int(date[:4]) >= record.year)
+
+
+def _merge_metadata(record: Record, reading: ModelReading) -> None:
+    """Agency, year and publication date: the model's where it is at least METADATA_CONFIDENT and the
+    rules' check of the value holds (a name that ends like a body's, a year not after the publication,
+    a date not before the year), else the rules'. Provenance says which, with the confidence."""
+    for field_name, plausible in (("published", _date_plausible), ("year", _year_plausible),
+                                  ("agency", _agency_plausible)):
+        scored = getattr(reading, field_name)
+        if scored is None or scored.span.score < METADATA_CONFIDENT or not plausible(scored.value, record):
+            continue
+        rules_value = getattr(record, field_name)
+        if rules_value is not None and rules_value != scored.value:
+            record.warnings.append(f"{field_name}: the model read {scored.value!r}, the rules {rules_value!r}; "
+                                   "the model's kept")
+        setattr(record, field_name, scored.value)
+        record.provenance[field_name] = Provenance("model", scored.span.start, scored.span.end,
+                                                   round(float(scored.span.score), 4))
 
 
 class _MetricIndex:

@@ -23,6 +23,10 @@ def extract_document(doc: Document, tagger=None) -> Record:
     record.sections = sections.find_sections(doc)
     meta = metadata.find_metadata(doc, sections=record.sections)  # the sections found just above
     record.agency, record.year, record.published = meta.agency, meta.year, meta.published
+    for span in meta.spans:  # where each value was printed
+        field_name = {"AGENCY": "agency", "YEAR": "year", "DATE": "published"}.get(span.label)
+        if field_name and getattr(record, field_name) is not None:
+            record.provenance[field_name] = Provenance("rules", span.start, span.end, round(float(span.score), 4))
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template
     for name, table in result.tables.items():

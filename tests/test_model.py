@@ -157,8 +157,13 @@ def test_cli_dry_run_prints_resolved_config():
 
 
 def test_default_recipe_is_valid():
+    """The default recipe: e5-small cut to a few layers, its evaluation sets never trained on, an int8
+    ONNX model shipped into the package."""
     cfg = load_config(DEFAULT)
-    assert cfg.base == "scratch" and cfg.finetune.max_chars + 2 <= cfg.model.max_position
+    assert cfg.base == "e5-small" and cfg.model.layers and cfg.model.layers <= 6 and cfg.model.onnx == "int8"
+    assert cfg.ship == "gainlp/models/gainlp-zh-base"
+    assert {"../shared/data/dev", "../shared/data/seeds", "benchmarks/data"} <= set(cfg.data.exclude)
+    assert cfg.finetune.max_chars <= 400  # ~1.7 characters a token: a window fits e5's 512 positions
 
 
 # ------------------------------------------------------------------------------------ model folder

@@ -1,8 +1,8 @@
 """Run a trained model folder over documents: windows in, labelled character spans out.
 
 ``Tagger.from_folder(path).tag(doc)`` cuts the text into the windows the model was trained on
-(:func:`gainlp.dataset.windows`), scores them in batches (windows of several documents share a batch
-in :meth:`Tagger.char_probs_many`), puts one probability row back on each character
+(:func:`gainlp.dataset.windows`), scores them in batches (a batch holds the windows of one document only,
+:meth:`Tagger.char_probs_many`), puts one probability row back on each character
 (:func:`gainlp.dataset.merge_window_scores`), decodes the per-character BIO argmax into spans and stores
 them in ``doc.layers["model"]``. :func:`evaluate_docs` scores the same decoding against gold spans.
 
@@ -216,7 +216,7 @@ class Tagger:
         return [probs[k, : len(r["input_ids"])] for k, r in enumerate(rows)]
 
     def char_probs_many(self, texts: Iterable[str]) -> Iterator[np.ndarray]:
-        """Per-character tag probabilities ``(len(text), n_tags)`` for each text, windows batched across texts."""
+        """Per-character tag probabilities ``(len(text), n_tags)`` for each text (its windows in batches)."""
         pending: dict[int, tuple[str, list[tuple[int, int]], list[np.ndarray | None]]] = {}
         order: deque[int] = deque()
         queue: list[tuple[int, int, dict]] = []  # (text index, window index, encoded window)
@@ -240,7 +240,8 @@ class Tagger:
                 queue.append((i, w, row))
                 if len(queue) >= self.batch_size:
                     flush()
-            yield from ready()
+            flush()  # a batch never mixes texts: an int8 model's activation scales are the batch's, and a
+            yield from ready()  # text's labels must not depend on what else is extracted with it
         flush()
         yield from ready()
 
