@@ -267,6 +267,21 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
     return reading
 
 
+def settled_tables(doc: Document, record: Record, layer: str = "rules") -> dict[str, tuple[int, int]]:
+    """The tables the rules read with every check passing (at least one, none failed or not assessable),
+    each with the extent of its printed cells and labels in the rules' layer: text the model need not read."""
+    status: dict[str, set[str]] = {}
+    for c in record.checks:
+        status.setdefault(c.name.split(".")[0], set()).add(c.status)
+    out: dict[str, tuple[int, int]] = {}
+    for sp in doc.layers.get(layer, []):
+        name = sp.attrs.get("table")
+        if sp.label in ("TABLE_CELL", "TABLE_LABEL") and status.get(name) == {"pass"} and record.tables.get(name):
+            s, e = out.get(name, (sp.start, sp.end))
+            out[name] = (min(s, sp.start), max(e, sp.end))
+    return out
+
+
 def provenance_of(placed_token: Token | None) -> Provenance | None:
     if placed_token is None:
         return None

@@ -95,17 +95,24 @@ def token_scores_to_char_scores(offsets: Sequence[Sequence[int]], token_scores: 
                         dtype=np.float32)
     out = np.zeros((n_chars, scores.shape[1]), dtype=np.float32)
     out[:, lab2id[OUTSIDE]] = 1.0
-    b_to_i = [(i, lab2id["I-" + t[2:]]) for i, t in id2label.items() if t.startswith("B-")]
-    for t, (s, e) in enumerate(offsets):
-        if e <= s:
-            continue
-        out[s] = scores[t]
-        if e - s > 1:
-            cont = scores[t].copy()
-            for b, i in b_to_i:
-                cont[i] += cont[b]
-                cont[b] = 0.0
-            out[s + 1 : e] = cont
+    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    real = np.nonzero(off[:, 1] > off[:, 0])[0]
+    if not len(real):
+        return out
+    starts, lengths = off[real, 0], off[real, 1] - off[real, 0]
+    out[starts] = scores[real]
+    longer = lengths > 1
+    if longer.any():  # the characters after a token's first: its B-X mass on I-X
+        b_ids = [i for i, t in id2label.items() if t.startswith("B-")]
+        i_ids = [lab2id["I-" + id2label[b][2:]] for b in b_ids]
+        cont = scores[real[longer]].copy()
+        cont[:, i_ids] += cont[:, b_ids]
+        cont[:, b_ids] = 0.0
+        rest = lengths[longer] - 1
+        token_of = np.repeat(np.arange(len(cont)), rest)
+        first = np.repeat(starts[longer] + 1, rest)
+        step = np.arange(len(token_of)) - np.repeat(np.cumsum(rest) - rest, rest)
+        out[first + step] = cont[token_of]
     return out
 
 
@@ -144,12 +151,14 @@ def trim_offsets(text: str, offsets: Sequence[Sequence[int]]) -> list[tuple[int,
     """Token offsets without the white space a token starts with ("▁2021" after a line break covers the
     break), so that a label or score given to the token lands on its printed characters. A token of
     white space only keeps its extent."""
-    out = []
-    for s, e in offsets:
-        t = s
-        while t < e and text[t].isspace():
-            t += 1
-        out.append((t, e) if t < e else (s, e))
+    out = [tuple(o) for o in offsets]
+    for k, (s, e) in enumerate(out):
+        if e - s > 1 and text[s].isspace():
+            t = s
+            while t < e and text[t].isspace():
+                t += 1
+            if t < e:
+                out[k] = (t, e)
     return out
 
 

@@ -37,10 +37,11 @@ def extract_document(doc: Document, tagger=None) -> Record:
                         narrative.find_metrics(doc, record.sections, result.regions)])
     record.checks = run_checks(record)
     if tagger is not None:
-        from gainlp.assemble import read_model_layer
+        from gainlp.assemble import read_model_layer, settled_tables
         from gainlp.combine import combine
 
-        tagger.tag(doc)
+        # tables stay with the rules: the model does not read a table whose every check passes
+        tagger.tag(doc, skip=list(settled_tables(doc, record).values()))
         template = record.template or detect_template(doc.text, record.year) or "2021"
         combine(record, read_model_layer(doc, template, record.sections))
     if record.template is None:

@@ -262,9 +262,26 @@ class Tagger:
         """Spans for a text (nothing stored)."""
         return self.spans_from_probs(self.char_probs(text))
 
-    def tag(self, doc: Document) -> list[Span]:
-        """Label ``doc``: its ``layers["model"]`` becomes the predicted spans (replacing an earlier run's)."""
-        spans = self.predict(doc.text)
+    def tag(self, doc: Document, skip: Sequence[tuple[int, int]] = ()) -> list[Span]:
+        """Label ``doc``: its ``layers["model"]`` becomes the predicted spans (replacing an earlier run's).
+        Characters in the ``skip`` ranges (text the rules have settled) are not run through the model:
+        they get no label, and the text between them is tagged piece by piece."""
+        if not skip:
+            spans = self.predict(doc.text)
+        else:
+            n = len(doc.text)
+            pieces, pos = [], 0
+            for s, e in sorted(skip):
+                if s > pos:
+                    pieces.append((pos, s))
+                pos = max(pos, e)
+            if pos < n:
+                pieces.append((pos, n))
+            probs = np.zeros((n, len(self.id2label)), dtype=np.float32)
+            probs[:, next(i for i, t in self.id2label.items() if t == OUTSIDE)] = 1.0
+            for (s, e), p in zip(pieces, self.char_probs_many(doc.text[s:e] for s, e in pieces)):
+                probs[s:e] = p
+            spans = self.spans_from_probs(probs)
         doc.layers[LAYER] = spans
         return spans
 

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 
 from gainlp.annotations import AnnotatedDoc, LabeledSpan
+from gainlp.assemble import settled_tables
 from gainlp.document import Document, Span
-from gainlp.record import Check, Record
+from gainlp.record import Record
 
 TRUSTED = "trusted"          # meta key: [[start, end], ...] characters whose labels train the model
 MIN_SECTIONS = 4
@@ -37,13 +38,6 @@ class Confirmation:
 
     kept: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
-
-
-def _tables_confirmed(record: Record) -> set[str]:
-    status: dict[str, set[str]] = {}
-    for c in record.checks:
-        status.setdefault(c.name.split(".")[0], set()).add(c.status)
-    return {name for name, st in status.items() if st == {Check.PASS} and record.tables.get(name) is not None}
 
 
 def _metric_units() -> frozenset[str]:
@@ -93,7 +87,7 @@ def confirmed_annotation(doc: Document, record: Record, doc_id: str, layer: str 
             trusted.extend([(min(s.start for s in group), max(s.end for s in group))] if joined
                            else [(s.start, s.end) for s in group])
 
-    tables = _tables_confirmed(record)
+    tables = settled_tables(doc, record, layer)
     by_table: dict[str, list[Span]] = {}
     for s in by_label.get("TABLE_CELL", []) + by_label.get("TABLE_LABEL", []):
         by_table.setdefault(str(s.attrs.get("table")), []).append(s)
