@@ -105,7 +105,7 @@ class _WrongTagger:
     """A model that reads 行政处罚's value wrong (it misses "12" and takes the next row's "0") and sees
     nothing else."""
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         start = doc.text.index("行政处罚 12")
         zero = doc.text.index("行政强制 0") + 5
         doc.layers["model"] = [Span(start, start + 4, "TABLE_LABEL", "model", 0.6),
@@ -135,7 +135,7 @@ def test_combination_keeps_the_more_confident_reading_and_records_provenance():
 class _FillingTagger:
     """A model that finds a metric the rules do not know."""
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         doc.layers["model"] = [_span(doc, "无", "METRIC_SUBJECT", score=0.95)]
         return doc.layers["model"]
 
@@ -158,7 +158,7 @@ class _MetricTagger:
     def __init__(self, score):
         self.score = score
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         s = self.score
         doc.layers["model"] = [
             _span(doc, "以前制发", "METRIC_SUBJECT", score=s), _span(doc, "136件", "METRIC_VALUE", score=s),
@@ -187,7 +187,7 @@ def test_a_sure_model_adds_a_count_no_rule_reads():
     assert [(m.value, m.unit) for m in rules.narrative_metrics] == [(12, "期")]
 
     class Tagger:
-        def tag(self, doc):
+        def tag(self, doc, skip=()):
             doc.layers["model"] = [_span(doc, "办理信访事项", "METRIC_SUBJECT"), _span(doc, "56宗", "METRIC_VALUE")]
             return doc.layers["model"]
 
@@ -195,3 +195,47 @@ def test_a_sure_model_adds_a_count_no_rule_reads():
     assert [(m.subject, m.value, m.unit) for m in got.narrative_metrics] == [
         ("办理信访事项", 56, "宗"), ("编印简报", 12, "期")]
     assert got.metric_provenance(0).method == "model" and got.metric_provenance(1).method == "rules"
+
+
+class _MetadataTagger:
+    """A model that reads the agency and year, with the given confidence and agency text."""
+
+    def __init__(self, agency: str, score: float):
+        self.agency, self.score = agency, score
+
+    def tag(self, doc, skip=()):
+        doc.layers["model"] = [_span(doc, self.agency, "AGENCY", score=self.score),
+                               _span(doc, "2022", "YEAR", score=self.score)]
+        return doc.layers["model"]
+
+
+def test_rules_metadata_has_provenance():
+    rec = extract_document(read_text(TEXT))
+    prov = rec.provenance["agency"]
+    assert rec.agency == "某县教育局" and prov.method == "rules"
+    assert read_text(TEXT).text[prov.start:prov.end] == "某县教育局"
+    assert rec.provenance["year"].method == "rules" and rec.year == 2022
+
+
+def test_a_sure_plausible_model_agency_decides_and_an_implausible_one_does_not():
+    sure = extract_document(read_text(TEXT), tagger=_MetadataTagger("某县教育局", 0.9))
+    assert sure.agency == "某县教育局" and sure.provenance["agency"].method == "model"
+    assert sure.provenance["agency"].confidence == 0.9 and sure.provenance["year"].method == "model"
+    # a name that does not end like a body's ("某县教育"), or a model that is unsure: the rules' stands
+    for agency, score in (("某县教育", 0.95), ("某县教育局", 0.3)):
+        rec = extract_document(read_text(TEXT), tagger=_MetadataTagger(agency, score))
+        assert rec.agency == "某县教育局" and rec.provenance["agency"].method == "rules", (agency, score)
+
+
+def test_model_sections_decide_and_the_rules_fill_the_rest():
+    from gainlp.combine import _merge_sections
+    from gainlp.assemble import ModelReading
+    from gainlp.record import Section
+
+    rec = extract_document(read_text(TEXT))
+    rules = [(s.number, s.start) for s in rec.sections]
+    assert len(rules) >= 2
+    moved = Section(rec.sections[0].number, "总体情况", rec.sections[0].start + 1, rec.sections[1].start)
+    _merge_sections(rec, ModelReading(sections=[moved]))
+    assert [(s.number, s.start) for s in rec.sections] == [(moved.number, moved.start)] + rules[1:]
+    assert all(a.end == b.start for a, b in zip(rec.sections, rec.sections[1:]))

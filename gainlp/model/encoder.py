@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -114,6 +115,9 @@ def starting_point(config: TrainConfig, texts: Sequence[str]) -> StartingPoint:
     if is_e5_base(base):
         return _e5(config)
     if is_model_folder(base):
+        if not (Path(base) / "model.safetensors").is_file():
+            raise ConfigError(f"base {base}: this folder holds the inference model only (model.onnx); continue "
+                              f"from a training output folder (it has model.safetensors) or start from e5-small")
         loaded = load_model_folder(base)
         loaded.model.train()
         return StartingPoint(loaded.model, loaded.tokenizer, "gainlp", base_info=loaded.info)
