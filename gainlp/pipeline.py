@@ -26,7 +26,7 @@ def extract_document(doc: Document, tagger=None) -> Record:
     for span in meta.spans:  # where each value was printed
         field_name = {"AGENCY": "agency", "YEAR": "year", "DATE": "published"}.get(span.label)
         if field_name and getattr(record, field_name) is not None:
-            record.provenance[field_name] = Provenance("rules", span.start, span.end, round(float(span.score), 4))
+            record.field_provenance[field_name] = Provenance("rules", span.start, span.end, round(float(span.score), 4))
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template
     for name, table in result.tables.items():

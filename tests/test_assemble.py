@@ -211,20 +211,20 @@ class _MetadataTagger:
 
 def test_rules_metadata_has_provenance():
     rec = extract_document(read_text(TEXT))
-    prov = rec.provenance["agency"]
+    prov = rec.field_provenance["agency"]
     assert rec.agency == "某县教育局" and prov.method == "rules"
     assert read_text(TEXT).text[prov.start:prov.end] == "某县教育局"
-    assert rec.provenance["year"].method == "rules" and rec.year == 2022
+    assert rec.field_provenance["year"].method == "rules" and rec.year == 2022
 
 
 def test_a_sure_plausible_model_agency_decides_and_an_implausible_one_does_not():
     sure = extract_document(read_text(TEXT), tagger=_MetadataTagger("某县教育局", 0.9))
-    assert sure.agency == "某县教育局" and sure.provenance["agency"].method == "model"
-    assert sure.provenance["agency"].confidence == 0.9 and sure.provenance["year"].method == "model"
+    assert sure.agency == "某县教育局" and sure.field_provenance["agency"].method == "model"
+    assert sure.field_provenance["agency"].confidence == 0.9 and sure.field_provenance["year"].method == "model"
     # a name that does not end like a body's ("某县教育"), or a model that is unsure: the rules' stands
     for agency, score in (("某县教育", 0.95), ("某县教育局", 0.3)):
         rec = extract_document(read_text(TEXT), tagger=_MetadataTagger(agency, score))
-        assert rec.agency == "某县教育局" and rec.provenance["agency"].method == "rules", (agency, score)
+        assert rec.agency == "某县教育局" and rec.field_provenance["agency"].method == "rules", (agency, score)
 
 
 def test_model_sections_decide_and_the_rules_fill_the_rest():
@@ -239,3 +239,13 @@ def test_model_sections_decide_and_the_rules_fill_the_rest():
     _merge_sections(rec, ModelReading(sections=[moved]))
     assert [(s.number, s.start) for s in rec.sections] == [(moved.number, moved.start)] + rules[1:]
     assert all(a.end == b.start for a, b in zip(rec.sections, rec.sections[1:]))
+
+
+def test_metadata_provenance_in_the_json_and_back():
+    from gainlp.record import Record
+
+    rec = extract_document(read_text(TEXT))
+    data = rec.to_dict()
+    assert data["provenance"]["agency"]["method"] == "rules" and "tables" not in data["provenance"]["agency"]
+    back = Record.from_dict(data)
+    assert back.field_provenance == rec.field_provenance and back.provenance == rec.provenance
