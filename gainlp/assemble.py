@@ -56,8 +56,11 @@ def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
     """(line start, heading text) per line holding SECTION spans, in order. A heading starts a line and
     is mostly printed as a line of its own: when the spans of a line cover at least half of it, the
     heading is the whole line (the model may stop a character short, or break a heading in two); else,
-    when they start the line, their own text ("一、总体情况。2021年，…"); else there is none."""
+    when they start the line, their own text ("一、总体情况。2021年，…"); else, and whenever two spans of
+    the line start with a heading's number (a body printed on one line), each span that starts with one
+    ("一、…"), from where it starts."""
     text = doc.text
+    numbering = load_spec().top_level_numbering
     lines: dict[int, list[Span]] = {}
     for s in sorted(spans, key=lambda s: s.start):
         lines.setdefault(text.rfind("\n", 0, s.start) + 1, []).append(s)
@@ -66,10 +69,15 @@ def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
         line_end = text.find("\n", group[-1].end)
         line = text[line_start: len(text) if line_end < 0 else line_end].strip()
         tagged = "".join(text[s.start:s.end] for s in group).strip()
-        if len(tagged) * 2 >= len(line):
+        numbered = [s for s in group if any(p.match(text[s.start:s.end].strip()) for p in numbering)]
+        if len(numbered) >= 2:  # several headings on one line (a body printed on one line): each its own
+            out.extend((s.start, text[s.start:s.end].strip()) for s in numbered)
+        elif len(tagged) * 2 >= len(line):
             out.append((line_start, line))
         elif not text[line_start:group[0].start].strip():
             out.append((line_start, tagged))
+        else:  # inside a line: a span that starts with a heading's number
+            out.extend((s.start, text[s.start:s.end].strip()) for s in numbered)
     return out
 
 

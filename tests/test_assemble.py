@@ -249,3 +249,17 @@ def test_metadata_provenance_in_the_json_and_back():
     assert data["provenance"]["agency"]["method"] == "rules" and "tables" not in data["provenance"]["agency"]
     back = Record.from_dict(data)
     assert back.field_provenance == rec.field_provenance and back.provenance == rec.provenance
+
+
+def test_headings_inside_a_one_line_body():
+    """A scraped page prints the whole body on one line: headings the model tags inside it, each starting
+    with its number, are sections; a tagged phrase without a number is not."""
+    text = ("某县教育局2022年政府信息公开工作年度报告 一、总体情况 全年主动公开政府信息120条。"
+            "二、主动公开政府信息情况 规章 0 三、收到和处理政府信息公开申请情况 无")
+    doc = read_text(text)
+    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "主动公开政府信息", "SECTION"),
+             _span(doc, "二、主动公开政府信息情况", "SECTION"), _span(doc, "三、收到和处理政府信息公开申请情况", "SECTION")]
+    secs = model_sections(doc, spans)
+    assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"),
+                                                   (3, "收到和处理政府信息公开申请情况")]
+    assert secs[0].start == text.index("一、总体情况")
