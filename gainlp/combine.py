@@ -17,7 +17,7 @@ from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
 from gainlp.record import Check, Metric, Provenance, Record, Section, Source
-from gainlp.template import TABLE_NAMES
+from gainlp.template import TABLE_NAMES, load_spec
 
 CONFIDENT = 0.9
 METADATA_CONFIDENT = 0.5   # a model agency / year / date at least this sure decides (if its check holds)
@@ -89,18 +89,22 @@ def combine(record: Record, reading: ModelReading) -> Record:
 
 
 def _merge_sections(record: Record, reading: ModelReading) -> None:
-    """The model's headings (numbered by the spec's titles, in order: assemble.model_sections), the rules'
-    for the numbers the model did not find; each section ends where the next begins."""
+    """The model's headings of the template's sections (assemble.model_sections), the rules' for the rest
+    (the template sections the model did not find, and a report's sections of its own); numbered by their
+    place in the report, each ending where the next begins. If the two together break the template's
+    order, the rules' stand."""
     if not reading.sections:
         return
-    by_number = {s.number: s for s in record.sections}
-    by_number.update({s.number: s for s in reading.sections})
-    merged = sorted(by_number.values(), key=lambda s: s.start)
-    if [s.number for s in merged] != sorted(s.number for s in merged):  # the two disagree on the order
+    model_keys = {s.key for s in reading.sections}
+    merged = sorted([s for s in record.sections if s.key is None or s.key not in model_keys] + reading.sections,
+                    key=lambda s: s.start)
+    order = {sec.key: i for i, sec in enumerate(load_spec().sections)}
+    ranks = [order[s.key] for s in merged if s.key in order]
+    if ranks != sorted(ranks) or len(ranks) != len(set(ranks)):
         record.warnings.append("sections: the model's and the rules' headings disagree on their order; rules kept")
         return
     ends = [s.start for s in merged[1:]] + [max(s.end for s in merged)]
-    record.sections = [Section(s.number, s.title, s.start, end) for s, end in zip(merged, ends)]
+    record.sections = [Section(i + 1, s.title, s.start, end, key=s.key) for i, (s, end) in enumerate(zip(merged, ends))]
 
 
 def _agency_plausible(name: object, record: Record) -> bool:

@@ -13,6 +13,7 @@ from gainlp.checks import run_checks
 from gainlp.document import Document
 from gainlp.record import Provenance, Record, Source
 from gainlp.rules import metadata, narrative, sections, tables
+from gainlp.rules.solve import narrow_with_prose
 from gainlp.template import detect_template
 
 
@@ -27,14 +28,17 @@ def extract_document(doc: Document, tagger=None) -> Record:
         field_name = {"AGENCY": "agency", "YEAR": "year", "DATE": "published"}.get(span.label)
         if field_name and getattr(record, field_name) is not None:
             record.field_provenance[field_name] = Provenance("rules", span.start, span.end, round(float(span.score), 4))
+    record.warnings.extend(meta.warnings)
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template
     for name, table in result.tables.items():
         record.tables[name] = table
     record.provenance.update(result.provenance)
     record.warnings.extend(result.warnings)
+    record.ambiguities.extend(result.ambiguities)
     record.set_metrics([(m, Provenance("rules", m.start, m.end)) for m in
                         narrative.find_metrics(doc, record.sections, result.regions)])
+    narrow_with_prose(record)
     record.checks = run_checks(record)
     if tagger is not None:
         from gainlp.assemble import read_model_layer, settled_tables

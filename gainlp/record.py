@@ -23,10 +23,13 @@ class Source:
 
 @dataclass
 class Section:
-    number: int
+    number: int  # its place among the report's sections, 1 for the first (the printed 一、二、… in order)
     title: str
     start: int
     end: int
+    # which of the template's six sections it is (spec.yaml sections: overview, active_disclosure,
+    # applications, review_litigation, problems, other_matters); None for a section of the report's own
+    key: str | None = None
 
 
 @dataclass
@@ -71,6 +74,19 @@ class Provenance:
 
 
 @dataclass
+class Ambiguity:
+    """Table cells that printed digits leave open: every reading of them that fits the table's checks
+    (and, once narrowed, the prose and the neighbouring years) equally well. The cells are null in the
+    table; each reading gives values to all of ``cells``, in order."""
+
+    table: str
+    cells: list[str]  # "row.col" keys of the table
+    readings: list[list[int | float | None]]
+    start: int  # where the printed digits stand (the first to the last piece)
+    end: int
+
+
+@dataclass
 class Record:
     source: Source
     agency: str | None = None
@@ -88,6 +104,7 @@ class Record:
     warnings: list[str] = field(default_factory=list)
     # where agency, year and published came from; in the JSON they join "provenance" under those keys
     field_provenance: dict[str, Provenance] = field(default_factory=dict)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
 
     # ------------------------------------------------------------------ cells
 
@@ -144,6 +161,7 @@ class Record:
             "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in self.checks],
             "provenance": {k: v.to_dict() for k, v in {**self.field_provenance, **self.provenance}.items()},
             "warnings": list(self.warnings),
+            "ambiguities": [asdict(a) for a in self.ambiguities],
         }
 
     @classmethod
@@ -161,6 +179,7 @@ class Record:
             provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k not in FIELDS},
             warnings=list(d.get("warnings", [])),
             field_provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k in FIELDS},
+            ambiguities=[Ambiguity(**a) for a in d.get("ambiguities", [])],
         )
 
     def csv_row(self) -> dict[str, Any]:

@@ -228,17 +228,24 @@ def test_a_sure_plausible_model_agency_decides_and_an_implausible_one_does_not()
 
 
 def test_model_sections_decide_and_the_rules_fill_the_rest():
-    from gainlp.combine import _merge_sections
     from gainlp.assemble import ModelReading
+    from gainlp.combine import _merge_sections
     from gainlp.record import Section
 
     rec = extract_document(read_text(TEXT))
-    rules = [(s.number, s.start) for s in rec.sections]
-    assert len(rules) >= 2
-    moved = Section(rec.sections[0].number, "总体情况", rec.sections[0].start + 1, rec.sections[1].start)
+    rules = [(s.key, s.start) for s in rec.sections]
+    assert len(rules) >= 2 and rules[0][0] == "overview"
+    first = rec.sections[0]
+    moved = Section(1, "总体情况", first.start + 1, rec.sections[1].start, key=first.key)
     _merge_sections(rec, ModelReading(sections=[moved]))
-    assert [(s.number, s.start) for s in rec.sections] == [(moved.number, moved.start)] + rules[1:]
+    assert [(s.key, s.start) for s in rec.sections] == [(first.key, moved.start)] + rules[1:]
+    assert [s.number for s in rec.sections] == list(range(1, len(rules) + 1))
     assert all(a.end == b.start for a, b in zip(rec.sections, rec.sections[1:]))
+    # a model heading out of the template's order: the rules' stand, with a warning
+    before = [(s.key, s.start) for s in rec.sections]
+    late = Section(1, "总体情况", len(TEXT) - 1, len(TEXT), key="overview")
+    _merge_sections(rec, ModelReading(sections=[late]))
+    assert [(s.key, s.start) for s in rec.sections] == before and "disagree" in rec.warnings[-1]
 
 
 def test_metadata_provenance_in_the_json_and_back():
