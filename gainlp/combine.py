@@ -4,8 +4,8 @@ Per table, two readings compete: the rules' with the model's confident cells fil
 not find, and the rules' alone; the one whose cells fail fewer checks wins. Where the two disagree on a
 cell, the rules' value stands (measured more accurate; README); a cell the rules read as printed blank
 stays null; where both agree the provenance is the model's, with its confidence.
-Sections, agency, year and date: the model's, with the rules as a check (a plausible value the model is
-sure of decides; the rules' stands otherwise, and fills what the model did not find). Narrative metrics:
+Sections: the model's headings, the rules' for the rest. Agency, year and date: the model proposes and
+the rules check (see _merge_metadata). Narrative metrics:
 every rule metric, plus the model's confident ones at spans no rule metric claims. Provenance records which source every value came from (metrics under "narrative_metrics.<i>").
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _merge_sections(record: Record, reading: ModelReading) -> None:
 def _agency_plausible(name: object, record: Record) -> bool:
     from gainlp.rules.metadata import load_vocab
 
-    return (isinstance(name, str) and 3 <= len(name) <= 40 and not re.search(r"[0-9:：]", name)
+    return (isinstance(name, str) and 3 <= len(name) <= 40 and not re.search(r"[0-9:：]|标题|发布|栏目|链接", name)
             and re.search("[\u4e00-\u9fff]", name) is not None and name.endswith(load_vocab().agency_suffixes))
 
 
@@ -124,21 +124,26 @@ def _date_plausible(date: object, record: Record) -> bool:
 
 
 def _merge_metadata(record: Record, reading: ModelReading) -> None:
-    """Agency, year and publication date: the model's where it is at least METADATA_CONFIDENT and the
-    rules' check of the value holds (a name that ends like a body's, a year not after the publication,
-    a date not before the year), else the rules'. Provenance says which, with the confidence."""
+    """Agency, year and publication date: the model proposes, the rules check. A model value at least
+    METADATA_CONFIDENT sure that passes its check (a name that ends like a body's, a year not after the
+    publication, a date not before the year) is taken where the rules found none, or found one that fails
+    the same check ("标题公安局"), or found the same (provenance: model, with its confidence). Where both
+    are plausible and differ, the rules' value stands and a warning names the model's: on the dev reports
+    (after the rules for scraped pages landed) the rules were right in both such cases, the model's
+    "…经济发展局办公室" and "苏平片区管理局" wrong."""
     for field_name, plausible in (("published", _date_plausible), ("year", _year_plausible),
                                   ("agency", _agency_plausible)):
         scored = getattr(reading, field_name)
         if scored is None or scored.span.score < METADATA_CONFIDENT or not plausible(scored.value, record):
             continue
         rules_value = getattr(record, field_name)
-        if rules_value is not None and rules_value != scored.value:
-            record.warnings.append(f"{field_name}: the model read {scored.value!r}, the rules {rules_value!r}; "
-                                   "the model's kept")
+        if rules_value is not None and rules_value != scored.value and plausible(rules_value, record):
+            record.warnings.append(f"{field_name}: the rules read {rules_value!r}, the model {scored.value!r}; "
+                                   "the rules' kept")
+            continue
         setattr(record, field_name, scored.value)
         record.field_provenance[field_name] = Provenance("model", scored.span.start, scored.span.end,
-                                                   round(float(scored.span.score), 4))
+                                                         round(float(scored.span.score), 4))
 
 
 class _MetricIndex:

@@ -217,14 +217,27 @@ def test_rules_metadata_has_provenance():
     assert rec.field_provenance["year"].method == "rules" and rec.year == 2022
 
 
-def test_a_sure_plausible_model_agency_decides_and_an_implausible_one_does_not():
+def test_the_model_agency_where_the_rules_read_none_or_an_implausible_one():
     sure = extract_document(read_text(TEXT), tagger=_MetadataTagger("某县教育局", 0.9))
-    assert sure.agency == "某县教育局" and sure.field_provenance["agency"].method == "model"
+    assert sure.agency == "某县教育局" and sure.field_provenance["agency"].method == "model"  # it confirms
     assert sure.field_provenance["agency"].confidence == 0.9 and sure.field_provenance["year"].method == "model"
     # a name that does not end like a body's ("某县教育"), or a model that is unsure: the rules' stands
     for agency, score in (("某县教育", 0.95), ("某县教育局", 0.3)):
         rec = extract_document(read_text(TEXT), tagger=_MetadataTagger(agency, score))
         assert rec.agency == "某县教育局" and rec.field_provenance["agency"].method == "rules", (agency, score)
+    # both plausible and different: the rules' stands, with a warning naming the model's
+    text = TEXT.replace("全年主动公开", "某县教育局办公室全年主动公开")
+    rec = extract_document(read_text(text), tagger=_MetadataTagger("某县教育局办公室", 0.95))
+    assert rec.agency == "某县教育局" and "某县教育局办公室" in rec.warnings[-1]
+    # the rules' value fails the check: the model's decides
+    from gainlp.assemble import ModelReading, Scored
+    from gainlp.combine import _merge_metadata
+    from gainlp.document import Span
+
+    rec = extract_document(read_text(TEXT))
+    rec.agency = "标题某县教育局"
+    _merge_metadata(rec, ModelReading(agency=Scored("某县教育局", Span(0, 5, "AGENCY", "model", 0.8))))
+    assert rec.agency == "某县教育局" and rec.field_provenance["agency"].method == "model"
 
 
 def test_model_sections_decide_and_the_rules_fill_the_rest():
