@@ -8,7 +8,6 @@ with a warning.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections import Counter
@@ -92,20 +91,15 @@ def iter_inputs(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def resolve_engine(engine: str = "auto") -> Callable[[Document], Record]:
-    """The extractor for an engine: "auto" (the shipped model where installed, else rules), "rules",
-    "model" (the shipped model, an error when there is none) or the path of a model folder."""
-    from gainlp.model.registry import default_model_path, get_tagger
+    """The extractor for an engine: "auto" or "model" (the shipped model), "rules", or the path of a
+    model folder. A model that cannot be loaded raises ModelLoadError (one line), never rules instead."""
+    from gainlp.model.registry import get_tagger
 
     if engine == "rules":
         return extract_document
-    if engine == "model":
-        path = default_model_path()
-        if path is None:
-            raise ValueError("no shipped model found; train one (see README) or use --no-model")
-        engine = str(path)
     if engine not in ENGINES and not Path(engine).exists():
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)} or a model folder")
-    return partial(extract_document, tagger=get_tagger(engine))
+    return partial(extract_document, tagger=get_tagger("auto" if engine == "model" else engine))
 
 
 # --------------------------------------------------------------------------------------------- one file
@@ -172,18 +166,19 @@ def extract_all(paths: Iterable[str | Path], *, engine: str = "auto", jobs: int 
         return
     pool_args: dict = {}
     if engine != "rules":  # the model's matrix work: each worker gets its share of the cores
-        pool_args = {"initializer": _worker_threads, "initargs": (max(1, (os.cpu_count() or 1) // jobs),)}
+        from gainlp.model.runtime import available_cores
+
+        pool_args = {"initializer": _worker_threads, "initargs": (max(1, available_cores() // jobs),)}
     with ProcessPoolExecutor(max_workers=jobs, **pool_args) as pool:
         yield from pool.map(partial(extract_one, engine=engine), files, chunksize=4)
 
 
 def _worker_threads(threads: int) -> None:
-    """Set a worker's torch threads, so that N workers do not each start one thread per core. On 2
-    cores, 2 workers of 1 thread extract about 40% more reports per second than one process of 2
-    threads, start-up included (benchmarks/model_throughput.py --jobs 2)."""
-    import torch
+    """Give a worker its share of the cores before it loads a model (gainlp.model.runtime.set_threads):
+    N workers must not each start one thread per core."""
+    from gainlp.model.runtime import set_threads
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
 
 
 # --------------------------------------------------------------------------------------------- summary

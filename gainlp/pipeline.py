@@ -24,6 +24,10 @@ def extract_document(doc: Document, tagger=None) -> Record:
     record.sections = sections.find_sections(doc)
     meta = metadata.find_metadata(doc, sections=record.sections)  # the sections found just above
     record.agency, record.year, record.published = meta.agency, meta.year, meta.published
+    for span in meta.spans:  # where each value was printed
+        field_name = {"AGENCY": "agency", "YEAR": "year", "DATE": "published"}.get(span.label)
+        if field_name and getattr(record, field_name) is not None:
+            record.field_provenance[field_name] = Provenance("rules", span.start, span.end, round(float(span.score), 4))
     record.warnings.extend(meta.warnings)
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template
@@ -37,10 +41,11 @@ def extract_document(doc: Document, tagger=None) -> Record:
     narrow_with_prose(record)
     record.checks = run_checks(record)
     if tagger is not None:
-        from gainlp.assemble import read_model_layer
+        from gainlp.assemble import read_model_layer, settled_tables
         from gainlp.combine import combine
 
-        tagger.tag(doc)
+        # tables stay with the rules: the model does not read a table whose every check passes
+        tagger.tag(doc, skip=list(settled_tables(doc, record).values()))
         template = record.template or detect_template(doc.text, record.year) or "2021"
         combine(record, read_model_layer(doc, template, record.sections))
     if record.template is None:

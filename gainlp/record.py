@@ -102,6 +102,8 @@ class Record:
     checks: list[Check] = field(default_factory=list)
     provenance: dict[str, Provenance] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # where agency, year and published came from; in the JSON they join "provenance" under those keys
+    field_provenance: dict[str, Provenance] = field(default_factory=dict)
     ambiguities: list[Ambiguity] = field(default_factory=list)
 
     # ------------------------------------------------------------------ cells
@@ -157,7 +159,7 @@ class Record:
             "tables": self.tables,
             "narrative_metrics": [asdict(m) for m in self.narrative_metrics],
             "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in self.checks],
-            "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
+            "provenance": {k: v.to_dict() for k, v in {**self.field_provenance, **self.provenance}.items()},
             "warnings": list(self.warnings),
             "ambiguities": [asdict(a) for a in self.ambiguities],
         }
@@ -174,8 +176,9 @@ class Record:
             tables=d.get("tables") or {name: None for name in TABLE_NAMES},
             narrative_metrics=[Metric(**m) for m in d.get("narrative_metrics", [])],
             checks=[Check(**c) for c in d.get("checks", [])],
-            provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items()},
+            provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k not in FIELDS},
             warnings=list(d.get("warnings", [])),
+            field_provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k in FIELDS},
             ambiguities=[Ambiguity(**a) for a in d.get("ambiguities", [])],
         )
 
@@ -198,6 +201,9 @@ class Record:
             for k, v in (cells or {}).items():
                 row[f"{name}.{k}"] = v
         return row
+
+
+FIELDS = ("agency", "year", "published")  # the scalar fields with a provenance of their own
 
 
 def csv_columns() -> list[str]:

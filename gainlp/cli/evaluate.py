@@ -21,8 +21,12 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from gainlp.model.registry import get_tagger
+    from gainlp.model.runtime import ModelLoadError
 
-    tagger = None if args.no_model else get_tagger(args.model)
+    try:
+        tagger = None if args.no_model else get_tagger(args.model)
+    except ModelLoadError as exc:
+        raise SystemExit(f"gainlp evaluate: {exc}") from None
     if args.compare and tagger is None:
         raise SystemExit("gainlp evaluate: --compare needs a model (none found; pass --model DIR)")
     modes = ("model", "rules", "combined") if args.compare else (("combined",) if tagger else ("rules",))

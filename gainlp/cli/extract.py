@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gainlp.batch import Summary, extract_all, iter_inputs
+from gainlp.batch import Summary, extract_all, iter_inputs, resolve_engine
+from gainlp.model.runtime import ModelLoadError
 from gainlp.outputs import ERRORS_JSONL, RECORDS_CSV, RECORDS_JSONL, RunWriter, output_names
 from gainlp.template import TABLE_NAMES
 
@@ -70,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print(f"gainlp extract: no report files found in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
+    try:
+        resolve_engine(args.engine)  # a model that cannot be loaded stops the run here, in one line
+    except (ModelLoadError, ValueError) as exc:
+        print(f"gainlp extract: {exc}", file=sys.stderr)
+        return 2
     summary = Summary()
     with RunWriter(args.outdir, output_names(files)) as writer:
         results = extract_all(files, engine=args.engine, jobs=args.jobs)
