@@ -17,4 +17,8 @@ class OutputError(UserError):
         self.path = path
 
 
-__all__ = ["UserError", "OutputError"]
+class NoInputs(UserError):
+    """No input file was found under the paths given."""
+
+
+__all__ = ["UserError", "OutputError", "NoInputs"]

@@ -21,7 +21,7 @@ import pyarrow as pa
 from gainlp import crossreport
 from gainlp.batch import (ENGINES, FileResult, Settings, Summary, _threads_per_worker, file_sha256, is_supported,
                           iter_inputs, make_settings, unsupported_result)
-from gainlp.errors import UserError
+from gainlp.errors import NoInputs, UserError
 from gainlp.limits import Limits
 from gainlp.record import Check
 from gainlp.store import OK, OutputFolder
@@ -96,7 +96,7 @@ def run_batch(paths: Iterable[str | Path], outdir: str | Path, *, model: str = "
     settings = make_settings(model, limits)
     files = iter_inputs(paths, unsupported=True)
     if not files:
-        raise UserError(f"no report files found in {', '.join(map(str, paths))}")
+        raise NoInputs(f"no report files found in {', '.join(map(str, paths))}")
     summary = Summary()
     with OutputFolder(outdir, csv_bom=csv_bom) as folder:
         folder.write_codebook()

@@ -21,9 +21,12 @@ import errno
 import json
 import logging
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,6 +88,23 @@ class Known:
     status: str
     gainlp_version: str | None
     model_version: str | None
+
+
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block is done, then raise KeyboardInterrupt: a commit is never
+    cut in half by the user (a kill still can be; opening the folder repairs that)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _now() -> str:
@@ -295,6 +315,10 @@ class OutputFolder:
 
     def commit(self) -> None:
         """Write and commit the staged results (see the module doc)."""
+        with _no_interrupt():
+            self._commit()
+
+    def _commit(self) -> None:
         batch, self._buffer = self._buffer, []
         self._last_commit = time.monotonic()
         if not batch:
@@ -448,6 +472,10 @@ class OutputFolder:
         rebuild; the index keeps each report's summary fields in step."""
         if not updated:
             return
+        with _no_interrupt():
+            self._update_records(updated)
+
+    def _update_records(self, updated: Mapping[str, Record]) -> None:
         db = self.db
         db.execute("BEGIN")
         db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(n,) for n in updated])
@@ -482,6 +510,10 @@ class OutputFolder:
     def rebuild(self) -> int:
         """Make records.jsonl, records.csv and the Parquet parts anew from the per-report files; the
         number of reports. Written under temporary names, swapped in through a journal."""
+        with _no_interrupt():
+            return self._rebuild()
+
+    def _rebuild(self) -> int:
         out, db = self.outdir, self.db
         names = self.ok_names()
         seq = self._meta("seq", 0)

@@ -86,12 +86,12 @@ class _Worker:
 class LocalPool:
     """``jobs`` worker processes running :func:`gainlp.batch.process_file`."""
 
-    def __init__(self, jobs: int, settings, grace: float = GRACE_SECONDS):
+    def __init__(self, jobs: int, settings, grace: float | None = None):
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
         self.jobs = jobs
         self.settings = settings
-        self.grace = grace
+        self.grace = GRACE_SECONDS if grace is None else grace
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.restarts = 0

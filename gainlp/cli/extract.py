@@ -15,10 +15,12 @@ import argparse
 import logging
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from gainlp.batch import ENGINES, Summary
 from gainlp.cli import non_negative_float, positive_int, size
+from gainlp.errors import NoInputs
 from gainlp.limits import Limits, human_bytes
 from gainlp.outputs import ERRORS_JSONL, RECORDS_CSV, RECORDS_JSONL
 from gainlp.store import ERROR, OK, TIMEOUT, UNSUPPORTED
@@ -91,12 +93,14 @@ def _names(names: list[str]) -> str:
 
 def format_summary(s: Summary, outdir: Path) -> str:
     st = s.statuses
-    read_line = f"{st[OK]} of {s.files} files read in {s.seconds:.1f} s"
-    if s.resumed:
-        read_line += f"; {s.resumed} more already had a record (resumed; --force reads them again)"
+    found = s.files + s.resumed
+    unsupported = Counter(Path(p).suffix.lower() or "(none)" for status, p, _ in s.problems if status == UNSUPPORTED)
     rows: list[tuple[str, str]] = [
-        ("reports read", read_line),
-        ("status", ", ".join(f"{k} {st[k]}" for k in (OK, ERROR, TIMEOUT, UNSUPPORTED))),
+        ("files", f"{found} found: {st[OK]} read, {s.resumed} already had a record (resumed), {st[ERROR]} error, "
+                  f"{st[TIMEOUT]} timeout, {st[UNSUPPORTED]} skipped (unsupported type"
+                  + (": " + ", ".join(f"{e} {n}" for e, n in unsupported.most_common(4)) if unsupported else "")
+                  + ")"),
+        ("time", f"{s.seconds:.1f} s from start-up" + (f", {st[OK] / s.seconds:.1f} reports/s" if s.seconds else "")),
         ("output", f"{outdir}/ holds {s.records_in_folder} records ({RECORDS_JSONL}, {RECORDS_CSV}, Parquet "
                    f"tables, text/)"),
         ("tables found", ", ".join(f"{name} {s.tables[name]}" for name in TABLE_NAMES)),
@@ -115,12 +119,12 @@ def format_summary(s: Summary, outdir: Path) -> str:
     if s.interrupted:
         rows.append(("interrupted", "stopped by Ctrl-C; run the same command again to finish the rest"))
     width = max(len(k) for k, _ in rows)
-    lines = [f"  {k.ljust(width)}  {_clip(v, 2 * WIDTH) if k in ('checks failed', 'across reports') else _clip(v, WIDTH - width - 4)}"
+    lines = [f"  {k.ljust(width)}  {_clip(v, 2 * WIDTH if k in ('files', 'checks failed', 'across reports') else WIDTH - width - 4)}"
              for k, v in rows]
-    for status, path, error in s.problems[:MAX_PROBLEMS_SHOWN]:
+    for status, path, error in s.errors[:MAX_PROBLEMS_SHOWN]:
         lines.append("    " + _clip(f"[{status}] {error or path}", WIDTH - 4))
-    if len(s.problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"    … and {len(s.problems) - MAX_PROBLEMS_SHOWN} more")
+    if len(s.errors) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"    … and {len(s.errors) - MAX_PROBLEMS_SHOWN} more")
     return "\n".join(lines)
 
 
@@ -138,16 +142,14 @@ class _Progress:
 
     def start(self, total: int) -> None:
         self.total = total
-        if self.quiet:
-            return
-        if self.tty:
+        if self.tty and not self.quiet:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="file", file=sys.stderr, desc="extract")
-        else:
-            print(f"extract: {total} file(s) to read", file=sys.stderr, flush=True)
 
     def update(self, result) -> None:
+        if self.done == 0 and not self.quiet and not self.tty:
+            print(f"extract: {self.total} file(s) to read", file=sys.stderr, flush=True)
         self.done += 1
         if self.bar is not None:
             self.bar.update(1)
@@ -175,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
                             engine=args.engine, force=args.force, csv_bom=args.csv_bom, ray_address=args.ray_address,
                             progress=progress.update, on_total=progress.start,
                             started=getattr(args, "started", None))
+    except NoInputs as exc:
+        print(f"gainlp extract: {exc}", file=sys.stderr)
+        return EXIT_NOTHING
     finally:
         progress.close()
     if not quiet:
