@@ -72,6 +72,8 @@ def _init(address: str | None, jobs: int):
                      logging_level=logging.WARNING)
     except Exception as exc:
         raise UserError(f"cannot start or join Ray ({address or 'local'}): {exc}") from exc
+    for name in ("ray", "ray.data"):  # Ray's own progress and info lines stay out of the user's terminal
+        logging.getLogger(name).setLevel(logging.WARNING)
     return ray, True
 
 
