@@ -25,7 +25,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from gainlp import __version__
+from gainlp import __version__, crossreport
 from gainlp import limits as limits_mod
 from gainlp.document import Document
 from gainlp.errors import UserError
@@ -82,6 +82,7 @@ class FileResult:
     warnings: tuple[str, ...] = ()
     gainlp_version: str | None = None
     model_version: str | None = None
+    facts: str | None = None  # gainlp.crossreport.Facts as JSON (what the cross-report step needs)
 
     OK = OK
     ERROR = ERROR
@@ -294,6 +295,7 @@ def process_file(path: str | Path, name: str, settings: Settings, raw: bytes | N
             rows = report_rows(name, record, doc.text)
             line = record_json(data)
             csv = csv_line(record.csv_row(), _columns())
+            facts = crossreport.facts_of(name, record, doc.text)
     except FileTimeout:
         seconds = time.perf_counter() - started
         return FileResult(path, name, TIMEOUT, error=f"{path}: took over {settings.limits.max_seconds:g} s "
@@ -310,7 +312,7 @@ def process_file(path: str | Path, name: str, settings: Settings, raw: bytes | N
         template=record.template, published=record.published,
         tables=tuple(t for t in TABLE_NAMES if record.tables.get(t) is not None),
         failed_checks=tuple(c.name for c in record.checks if c.status == Check.FAIL),
-        warnings=tuple(record.warnings), **base)
+        warnings=tuple(record.warnings), facts=facts.to_json() if facts else None, **base)
 
 
 _COLUMNS: list[str] = []

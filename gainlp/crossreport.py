@@ -21,9 +21,10 @@ record's JSON and rebuilds every aggregate from it. Today no step changes record
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gainlp.record import Check, Record
@@ -64,7 +65,8 @@ class CrossReportResult:
 
 @dataclass
 class Facts:
-    """What the checks need of one record (small: a batch holds one per report)."""
+    """What the checks need of one record (small: a batch holds one per report). The batch computes
+    them in the worker, beside the record, and keeps them in its index (:meth:`to_json`)."""
 
     key: str
     agency: str
@@ -73,6 +75,20 @@ class Facts:
     sha256: str
     cells: dict[str, Number]  # "table.row.column" -> value, for the cells the checks compare
     ambiguous: tuple[str, ...] = ()  # cell keys left null with candidates (for a resolution step)
+    sentences: frozenset[bytes] | None = None  # digests of the text's sentences (None: text not seen)
+
+    def to_json(self) -> str:
+        data = {k: getattr(self, k) for k in ("agency", "year", "template", "sha256", "cells")}
+        data["ambiguous"] = list(self.ambiguous)
+        data["sentences"] = None if self.sentences is None else sorted(s.hex() for s in self.sentences)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, key: str, text: str) -> "Facts":
+        d = json.loads(text)
+        sentences = None if d["sentences"] is None else frozenset(bytes.fromhex(h) for h in d["sentences"])
+        return cls(key, d["agency"], d["year"], d["template"], d["sha256"], d["cells"], tuple(d["ambiguous"]),
+                   sentences)
 
 
 @dataclass
@@ -120,22 +136,22 @@ _NEEDED = ([f"applications.carried_over.{c}" for c in APPLICATION_COLUMNS]
            + [f"active_disclosure.{r}.{c}" for r in IN_FORCE_ROWS for c in ("issued", "abolished", "in_force")])
 
 
-def facts_of(key: str, record: Record) -> Facts | None:
+def facts_of(key: str, record: Record, text: str | None = None) -> Facts | None:
+    """The facts of a record (None when it names no agency or year); ``text``: the text the reader
+    produced, for the repeated-text check."""
     if not record.agency or record.year is None:
         return None
     cells = {cell: record.cell(*cell.split(".")) for cell in _NEEDED}
     ambiguous = tuple(k[len("tables."):] for k, p in record.provenance.items()
                       if p.candidates and k.startswith("tables."))
-    return Facts(key, record.agency, record.year, record.template, record.source.sha256, cells, ambiguous)
+    return Facts(key, record.agency, record.year, record.template, record.source.sha256, cells, ambiguous,
+                 None if text is None else frozenset(sentences(text)))
 
 
-def group(records: Mapping[str, Record]) -> dict[str, dict[int, AgencyYear]]:
-    """Normalised agency -> year -> its report(s); records without agency or year are left out."""
+def group(all_facts: Iterable[Facts]) -> dict[str, dict[int, AgencyYear]]:
+    """Normalised agency -> year -> its report(s)."""
     groups: dict[str, dict[int, AgencyYear]] = defaultdict(dict)
-    for key, record in records.items():
-        facts = facts_of(key, record)
-        if facts is None:
-            continue
+    for facts in all_facts:
         agency = normalise_agency(facts.agency)
         slot = groups[agency].get(facts.year)
         if slot is None:
@@ -205,9 +221,9 @@ def sentences(text: str) -> set[bytes]:
     return out
 
 
-def repeat_check(prev: AgencyYear, cur: AgencyYear, texts: Mapping[str, str]) -> CrossCheck | None:
+def repeat_check(prev: AgencyYear, cur: AgencyYear) -> CrossCheck | None:
     """Flag a report most of whose sentences (figures included) are last year's."""
-    if not all(k in texts for k in (*prev.keys, *cur.keys)):
+    if any(f.sentences is None for f in (*prev.facts, *cur.facts)):
         return None
     base = dict(name="cross.repeated_text", agency=cur.agency, year=cur.year, documents=cur.keys,
                 previous=prev.keys)
@@ -215,14 +231,13 @@ def repeat_check(prev: AgencyYear, cur: AgencyYear, texts: Mapping[str, str]) ->
     if same_bytes:
         return CrossCheck(status=Check.FAIL, detail=f"the {cur.year} report is the same file as the {prev.year} "
                                                     f"report", values=(1.0,), **base)
-    prev_sentences = set().union(*(sentences(texts[k]) for k in prev.keys))
+    prev_sentences = frozenset().union(*(f.sentences for f in prev.facts))
     best, n = 0.0, 0
-    for key in cur.keys:
-        mine = sentences(texts[key])
-        if len(mine) >= MIN_SENTENCES:
-            share = len(mine & prev_sentences) / len(mine)
+    for f in cur.facts:
+        if len(f.sentences) >= MIN_SENTENCES:
+            share = len(f.sentences & prev_sentences) / len(f.sentences)
             if share >= best:
-                best, n = share, len(mine)
+                best, n = share, len(f.sentences)
     if n == 0:
         return CrossCheck(status=Check.NOT_ASSESSABLE, detail=f"fewer than {MIN_SENTENCES} sentences to compare",
                           **base)
@@ -232,7 +247,7 @@ def repeat_check(prev: AgencyYear, cur: AgencyYear, texts: Mapping[str, str]) ->
                       values=(round(best, 4),), **base)
 
 
-def cross_checks(groups: dict[str, dict[int, AgencyYear]], texts: Mapping[str, str] | None = None) -> list[CrossCheck]:
+def cross_checks(groups: dict[str, dict[int, AgencyYear]]) -> list[CrossCheck]:
     checks: list[CrossCheck] = []
     for agency in sorted(groups):
         years = groups[agency]
@@ -243,10 +258,9 @@ def cross_checks(groups: dict[str, dict[int, AgencyYear]], texts: Mapping[str, s
             cur = years[year]
             checks += carried_checks(prev, cur)
             checks += in_force_checks(prev, cur)
-            if texts is not None:
-                repeated = repeat_check(prev, cur, texts)
-                if repeated is not None:
-                    checks.append(repeated)
+            repeated = repeat_check(prev, cur)
+            if repeated is not None:
+                checks.append(repeated)
     return checks
 
 
@@ -265,11 +279,19 @@ def resolve(groups: dict[str, dict[int, AgencyYear]], records: Mapping[str, Reco
     return {}
 
 
-def finalize(records: Mapping[str, Record], texts: Mapping[str, str] | None = None) -> CrossReportResult:
-    """The cross-report step over a batch's records (key -> Record; a lazy mapping is fine: each record
-    is read once, and only small facts are kept) and, for the repeated-text check, their texts."""
-    groups = group(records)
-    checks = cross_checks(groups, texts)
+def finalize(records: Mapping[str, Record], texts: Mapping[str, str] | None = None,
+             facts: Mapping[str, Facts | None] | None = None) -> CrossReportResult:
+    """The cross-report step over a batch's records (key -> Record; a lazy mapping is fine).
+
+    ``texts`` (key -> the text the reader produced) serve the repeated-text check. ``facts``: what the
+    batch computed already for each key (:func:`facts_of`); given them, no record or text is loaded
+    for the checks, only for a step that changes records.
+    """
+    if facts is None:
+        facts = {key: facts_of(key, records[key], texts[key] if texts is not None and key in texts else None)
+                 for key in records}
+    groups = group(f for f in facts.values() if f is not None)
+    checks = cross_checks(groups)
     return CrossReportResult(checks=checks, updated=resolve(groups, records))
 
 

@@ -74,8 +74,9 @@ class AtomicFile:
     Until ``commit`` the file at ``path`` (if any) is untouched; ``discard`` removes the temporary file.
     """
 
-    def __init__(self, path: Path, newline: str | None = None, binary: bool = False):
+    def __init__(self, path: Path, newline: str | None = None, binary: bool = False, durable: bool = True):
         self.path = Path(path)
+        self.durable = durable
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         self.tmp = Path(tmp)
@@ -86,10 +87,12 @@ class AtomicFile:
 
     def commit(self) -> Path:
         self.handle.flush()
-        os.fsync(self.handle.fileno())
+        if self.durable:
+            os.fsync(self.handle.fileno())
         self.handle.close()
         os.replace(self.tmp, self.path)
-        _fsync_dir(self.path.parent)
+        if self.durable:
+            _fsync_dir(self.path.parent)
         self.done = True
         return self.path
 
@@ -102,15 +105,37 @@ class AtomicFile:
 
 
 @contextmanager
-def atomic_open(path: Path, newline: str | None = None, binary: bool = False) -> Iterator[IO]:
-    """``with atomic_open(p) as f: f.write(...)`` -- ``p`` changes only if the block completes."""
-    f = AtomicFile(path, newline=newline, binary=binary)
+def atomic_open(path: Path, newline: str | None = None, binary: bool = False, durable: bool = True) -> Iterator[IO]:
+    """``with atomic_open(p) as f: f.write(...)`` -- ``p`` changes only if the block completes.
+
+    ``durable=False`` skips the fsyncs: the file is still never half-written for any reader and after
+    any kill of the process, but a power cut may lose it until the caller syncs (see :func:`sync_files`).
+    """
+    f = AtomicFile(path, newline=newline, binary=binary, durable=durable)
     try:
         yield f.handle
     except BaseException:
         f.discard()
         raise
     f.commit()
+
+
+def sync_files(directory: Path) -> None:
+    """Flush to disk everything written to the file system that holds ``directory``: one ``syncfs``
+    (Linux), else a global ``sync``. A batch calls it once per commit instead of two fsyncs per file."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError) as exc:
+        log.debug("syncfs unavailable (%s); using sync", exc)
+    os.sync()
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -191,6 +216,6 @@ def csv_header(columns: list[str], bom: bool = False) -> str:
     return ("\ufeff" if bom else "") + ",".join(columns) + "\r\n"
 
 
-__all__ = ["RECORDS_JSONL", "RECORDS_CSV", "ERRORS_JSONL", "TEXT_DIR", "AtomicFile", "atomic_open",
+__all__ = ["RECORDS_JSONL", "RECORDS_CSV", "ERRORS_JSONL", "TEXT_DIR", "AtomicFile", "atomic_open", "sync_files",
            "atomic_write_text", "atomic_write_bytes", "record_json", "safe_name", "short_hash", "text_path_for",
            "json_path_for", "csv_cell", "csv_line", "csv_header", "csv_columns"]

@@ -138,7 +138,7 @@ def run_batch(paths: Iterable[str | Path], outdir: str | Path, *, model: str = "
 
 def finalize(folder: OutputFolder, summary: Summary) -> None:
     """The cross-report step over the folder's records, then a rebuild of the aggregates if needed."""
-    result = crossreport.finalize(folder.records(), folder.texts())
+    result = crossreport.finalize(folder.records(), folder.texts(), facts=folder.facts())
     folder.update_records(result.updated)
     folder.write_cross_checks(cross_table(result.checks))
     summary.cross = Counter(c.status for c in result.checks)

@@ -37,13 +37,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from gainlp.errors import OutputError, UserError
-from gainlp.outputs import (ERRORS_JSONL, RECORDS_CSV, RECORDS_JSONL, TEXT_DIR, atomic_open, atomic_write_bytes,
-                            csv_columns, csv_header, csv_line, json_path_for, record_json, safe_name, text_path_for)
+from gainlp.outputs import (ERRORS_JSONL, RECORDS_CSV, RECORDS_JSONL, TEXT_DIR, atomic_open, csv_columns,
+                            csv_header, csv_line, json_path_for, record_json, safe_name, sync_files, text_path_for)
 from gainlp.record import Check, Record
 from gainlp.tabular import SCHEMAS, Rows, codebook_table, report_rows
 
 if TYPE_CHECKING:
     from gainlp.batch import FileResult
+    from gainlp.crossreport import Facts
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,13 @@ STATUSES = (OK, ERROR, TIMEOUT, UNSUPPORTED)
 
 _COLUMNS = ("name", "path", "realpath", "size", "mtime_ns", "sha256", "format", "status", "error", "seconds",
             "agency", "year", "template", "published", "checks_failed", "warnings", "gainlp_version",
-            "model_version", "ckpt", "extracted_at")
+            "model_version", "ckpt", "extracted_at", "facts")
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
     name TEXT PRIMARY KEY, path TEXT, realpath TEXT UNIQUE, size INTEGER, mtime_ns INTEGER, sha256 TEXT,
     format TEXT, status TEXT, error TEXT, seconds REAL, agency TEXT, year INTEGER, template TEXT,
     published TEXT, checks_failed TEXT, warnings INTEGER, gainlp_version TEXT, model_version TEXT,
-    ckpt INTEGER, extracted_at TEXT);
+    ckpt INTEGER, extracted_at TEXT, facts TEXT);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents (sha256, status);
 CREATE TABLE IF NOT EXISTS pending (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -337,9 +338,9 @@ class OutputFolder:
         rows = Rows()
         jsonl, csv_text = [], []
         for r in batch:
-            if r.status == OK:
-                self._write(json_path_for(out, r.name), r.record_json + "\n")
-                self._write(text_path_for(out, r.name), r.text)
+            if r.status == OK:  # made durable by one sync_files below, not two fsyncs each
+                self._write(json_path_for(out, r.name), r.record_json + "\n", durable=False)
+                self._write(text_path_for(out, r.name), r.text, durable=False)
                 jsonl.append(r.record_json + "\n")
                 csv_text.append(r.csv_line)
                 rows.extend(r.rows)
@@ -356,6 +357,11 @@ class OutputFolder:
                 self._write_parquet(out / rel, rows.arrow(table))
                 parts.append(rel)
 
+        if jsonl:
+            try:
+                sync_files(out)
+            except OSError as exc:
+                raise OutputError(out, exc) from None
         extracted = _now()
         db.execute("BEGIN")
         db.executemany(f"INSERT OR REPLACE INTO documents ({', '.join(_COLUMNS)}) VALUES "
@@ -384,15 +390,15 @@ class OutputFolder:
             "agency": r.agency, "year": r.year, "template": r.template, "published": r.published,
             "checks_failed": json.dumps(list(r.failed_checks), ensure_ascii=False), "warnings": len(r.warnings),
             "gainlp_version": r.gainlp_version, "model_version": r.model_version, "ckpt": seq,
-            "extracted_at": extracted,
+            "extracted_at": extracted, "facts": r.facts,
         }
         return tuple(values[c] for c in _COLUMNS)
 
     # ------------------------------------------------------------------ writing
 
-    def _write(self, path: Path, text: str) -> None:
+    def _write(self, path: Path, text: str, durable: bool = True) -> None:
         try:
-            with atomic_open(path) as f:
+            with atomic_open(path, durable=durable) as f:
                 f.write(text)
         except OSError as exc:
             raise OutputError(path, exc) from None
@@ -460,6 +466,13 @@ class OutputFolder:
     def load_text(self, name: str) -> str:
         return text_path_for(self.outdir, name).read_text(encoding="utf-8")
 
+    def facts(self) -> dict[str, "Facts | None"]:
+        """The cross-report facts of every record, from the index (nothing is read from the records)."""
+        from gainlp.crossreport import Facts
+
+        return {name: Facts.from_json(name, facts) if facts else None for name, facts in self.db.execute(
+            "SELECT name, facts FROM documents WHERE status=? ORDER BY ckpt, rowid", (OK,))}
+
     def records(self) -> "LazyRecords":
         """The folder's records by name, each loaded from its JSON when asked for."""
         return LazyRecords(self, self.ok_names(), self.load_record)
@@ -482,13 +495,17 @@ class OutputFolder:
         db.execute("COMMIT")
         for name, record in updated.items():
             self._write(json_path_for(self.outdir, name), record_json(record) + "\n")
+        from gainlp.crossreport import facts_of
+
         db.execute("BEGIN")
         for name, record in updated.items():
             failed = [c.name for c in record.checks if c.status == Check.FAIL]
+            facts = facts_of(name, record, self.load_text(name))
             db.execute("UPDATE documents SET agency=?, year=?, template=?, published=?, checks_failed=?, "
-                       "warnings=? WHERE name=?",
+                       "warnings=?, facts=? WHERE name=?",
                        (record.agency, record.year, record.template, record.published,
-                        json.dumps(failed, ensure_ascii=False), len(record.warnings), name))
+                        json.dumps(failed, ensure_ascii=False), len(record.warnings),
+                        facts.to_json() if facts else None, name))
         self._set_meta("dirty", True)
         db.execute("DELETE FROM pending")
         db.execute("COMMIT")

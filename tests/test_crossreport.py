@@ -81,8 +81,7 @@ def test_repeated_text_flagged():
                "s21": record("处", 2021)}
     other = "\n".join(f"第{i}段：今年新开展了第{i}项不同的工作，成效明显，群众满意度提高。" for i in range(20))
     texts = {"r20": TEXT, "r21": TEXT + "\n新增一句话，说明今年的情况有所变化。", "s20": TEXT, "s21": other}
-    status = by_name(finalize(records, texts))
-    assert status[("cross.repeated_text", 2021)] in ("fail", "pass")
+    assert not any(c.name == "cross.repeated_text" for c in finalize(records).checks), "no texts, no check"
     result = finalize(records, texts)
     repeated = {c.documents[0]: c for c in result.checks if c.name == "cross.repeated_text"}
     assert repeated["r21"].status == "fail" and repeated["s21"].status == "pass"
