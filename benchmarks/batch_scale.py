@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,11 @@ def replicate(folder: Path, n: int, pdf_every: int = 0) -> None:
             (folder / f"r{i:05d}.pdf").write_bytes(pdf + f"\n% copy {i}\n".encode())
         else:
             (folder / f"r{i:05d}.txt").write_text(texts[i % len(texts)] + f"\n（副本{i}）\n", encoding="utf-8")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_rss(root: int) -> int:
@@ -79,6 +85,7 @@ class Run:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Run":
+        self.cpu0 = _children_cpu()
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      start_new_session=True, cwd=ROOT)
@@ -97,7 +104,11 @@ class Run:
         self._sampler.join()
         if self.proc.returncode != 0:
             raise SystemExit(f"{' '.join(self.cmd)} exited {self.proc.returncode}:\n{err[-3000:]}")
-        return {"seconds": round(seconds, 2), "peak_mb": round(self.peak / 2**20), "summary": out.strip()}
+        # the CPU time of the process and of every worker it waited for (its whole tree, Ray's processes too
+        # when Ray runs inside it)
+        cpu = _children_cpu() - self.cpu0
+        return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(self.peak / 2**20),
+                "summary": out.strip()}
 
     def kill9(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -133,9 +144,12 @@ def run_jobs(args) -> dict:
                 r = Run([str(src), "-o", str(out), "-j", str(jobs), "-q", *flags]).start().wait()
                 assert consistent(out, n), f"{out} is not consistent"
                 rows.append({"model": model, "jobs": jobs, "reports": n, "seconds": r["seconds"],
-                             "reports_per_second": round(n / r["seconds"], 1), "peak_mb": r["peak_mb"]})
+                             "reports_per_second": round(n / r["seconds"], 1), "peak_mb": r["peak_mb"],
+                             "cpu_ms_per_report": round(1000 * r["cpu_seconds"] / n, 1),
+                             "load_average": round(os.getloadavg()[0], 1)})
                 print(f"{model:6} -j {jobs}  {n:5} reports  {r['seconds']:7.1f} s  {n / r['seconds']:6.1f} reports/s  "
-                      f"peak {r['peak_mb']} MB", flush=True)
+                      f"{1000 * r['cpu_seconds'] / n:6.1f} CPU ms/report  peak {r['peak_mb']} MB  "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
     return {"benchmark": "batch_jobs", "runs": rows}
 
 
@@ -154,7 +168,8 @@ def run_10k(args) -> dict:
             r = Run([str(src), "-o", str(out), "--no-model", *flags]).start().wait()
             ok = consistent(out, n)
             result[label] = {"seconds": r["seconds"], "reports_per_second": round(n / r["seconds"], 1),
-                             "peak_mb": r["peak_mb"], "consistent": ok}
+                             "peak_mb": r["peak_mb"], "cpu_ms_per_report": round(1000 * r["cpu_seconds"] / n, 1),
+                             "load_average": round(os.getloadavg()[0], 1), "consistent": ok}
             print(f"{label:11} {n} reports  {r['seconds']:7.1f} s  {n / r['seconds']:6.1f} reports/s  "
                   f"peak {r['peak_mb']} MB  consistent={ok}", flush=True)
             shutil.rmtree(out)

@@ -347,7 +347,7 @@ def extract_all(paths: Iterable[str | Path], *, engine: str = "auto", jobs: int 
         return
     from gainlp.workers import LocalPool
 
-    settings = Settings(settings.model, settings.limits, settings.model_version, _threads_per_worker(jobs))
+    settings = Settings(settings.model, settings.limits, settings.model_version, threads_per_worker(jobs))
     waiting: dict[int, FileResult] = {}
     next_out = 0
     with LocalPool(jobs, settings) as pool:
@@ -358,7 +358,7 @@ def extract_all(paths: Iterable[str | Path], *, engine: str = "auto", jobs: int 
                 next_out += 1
 
 
-def _threads_per_worker(jobs: int) -> int:
+def threads_per_worker(jobs: int) -> int:
     """Each of ``jobs`` workers gets its share of the cores for the model's matrix work: on 2 cores,
     2 workers of 1 thread extract about 40% more reports per second than one process of 2 threads
     (benchmarks/model_throughput.py --jobs 2)."""

@@ -22,6 +22,8 @@ def representable(value: Any) -> bool:
     """A finite number no larger than MAX_VALUE (None counts: it is a null)."""
     if value is None or isinstance(value, bool):
         return True
+    if type(value) is int:  # the usual case, first
+        return -MAX_VALUE <= value <= MAX_VALUE
     try:
         return math.isfinite(value) and abs(value) <= MAX_VALUE
     except (TypeError, OverflowError):
@@ -160,7 +162,7 @@ class Record:
         for name, table in self.tables.items():
             for row, cols in (table or {}).items():
                 for col, value in cols.items():
-                    if not representable(value):
+                    if value is not None and not representable(value):
                         cols[col] = None
                         prov = self.provenance.get(f"tables.{name}.{row}.{col}")
                         where = f" (characters {prov.start}-{prov.end})" if prov else ""

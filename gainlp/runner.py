@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 import pyarrow as pa
 
 from gainlp import crossreport
-from gainlp.batch import (ENGINES, FileResult, Settings, Summary, _threads_per_worker, file_sha256, is_supported,
+from gainlp.batch import (ENGINES, FileResult, Settings, Summary, threads_per_worker, file_sha256, is_supported,
                           iter_inputs, make_settings, unsupported_result)
 from gainlp.errors import NoInputs, UserError
 from gainlp.limits import Limits
@@ -76,7 +76,7 @@ def _local_results(todo, settings: Settings, jobs: int) -> Iterator[FileResult]:
     from gainlp.workers import LocalPool
 
     if settings.model != "rules":
-        settings = replace(settings, threads=_threads_per_worker(jobs))
+        settings = replace(settings, threads=threads_per_worker(jobs))
     with LocalPool(jobs, settings) as pool:
         for _, result in pool.imap_unordered((i, str(f), name) for i, (f, name, _) in enumerate(todo)):
             yield result
