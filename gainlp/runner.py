@@ -57,10 +57,14 @@ def plan(files: list[Path], folder: OutputFolder, settings: Settings, force: boo
          summary: Summary) -> tuple[list[tuple[Path, str, str | None]], list[FileResult]]:
     """(the files to read with their names and sha256, the results known without reading: unsupported)."""
     todo, done_now = [], []
+    resumable = folder.count(OK) > 0  # a new folder: nothing to look up, no input to hash here
     for f in files:
         name = folder.name_for(f)
         if not is_supported(f):
             done_now.append(unsupported_result(f, name, settings))
+            continue
+        if not resumable:
+            todo.append((f, name, None))
             continue
         known = folder.known(f)
         sha = known.sha256 if known and known.sha256 and _unchanged(f, known) else file_sha256(

@@ -33,9 +33,11 @@ GRACE_SECONDS = 10.0  # past the wall-time limit before the parent kills a worke
 _POLL = 1.0
 
 
-def _context() -> mp.context.BaseContext:
-    # fork: a worker starts at once with the parent's modules imported; elsewhere spawn
-    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+def _context(model: str) -> mp.context.BaseContext:
+    """fork for rules on Linux: a worker starts at once with the parent's modules imported. spawn for a
+    model, and elsewhere: a process forked from one whose matrix library has started its thread pool
+    (torch, OpenMP) can hang in its first forward pass."""
+    return mp.get_context("fork" if model == "rules" and sys.platform.startswith("linux") else "spawn")
 
 
 def set_threads(threads: int) -> None:
@@ -92,7 +94,7 @@ class LocalPool:
         self.jobs = jobs
         self.settings = settings
         self.grace = GRACE_SECONDS if grace is None else grace
-        self.ctx = _context()
+        self.ctx = _context(settings.model)
         self.workers: list[_Worker] = []
         self.restarts = 0
 
