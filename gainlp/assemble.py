@@ -16,7 +16,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import read_quantity
 from gainlp.rules.table_tokens import Token
-from gainlp.rules.tables import AssembledTable, assemble, table_regions, tokens_for_region
+from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import normalize, parse_cell_number
 
@@ -88,7 +88,7 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
     out = []
     for i, (number, title, start) in enumerate(found):
         end = found[i + 1][2] if i + 1 < len(found) else len(doc.text)
-        out.append(Section(number, title, start, end))
+        out.append(Section(number, title, start, end, key=spec.section(number).key))
     return out
 
 
@@ -212,8 +212,8 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
     reading.year = _best(by_label.get("YEAR", []), lambda s: _parse_year(doc.text[s.start:s.end]))
     reading.published = _best(by_label.get("DATE", []), lambda s: _parse_date(doc.text[s.start:s.end]))
     # table regions: the rules' sections where they exist, the model's otherwise
-    numbers = {s.number for s in rule_sections}
-    sections = sorted(rule_sections + [s for s in reading.sections if s.number not in numbers], key=lambda s: s.start)
+    keys = {s.key for s in rule_sections}
+    sections = sorted(rule_sections + [s for s in reading.sections if s.key not in keys], key=lambda s: s.start)
     regions = table_regions(doc, sections)
     spec = load_spec()
     for name in TABLE_NAMES:
@@ -223,6 +223,7 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
             continue
         toks = _table_tokens(doc, spans, *region)
         assembled = assemble(toks, spec.table(name, template))
+        settle(assembled, template)
         reading.tables[name] = assembled if assembled.found_rows else None
     reading.metrics = model_metrics(doc, spans, sections)
     return reading

@@ -78,10 +78,13 @@ def combine(record: Record, reading: ModelReading) -> Record:
     if record.template is None and any(reading.tables.get(n) for n in TABLE_NAMES):
         record.template = "2021"
     # sections: the rules' headings, with the model's where the rules found none
-    have = {s.number for s in record.sections}
-    extra = [s for s in reading.sections if s.number not in have]
+    have = {s.key for s in record.sections}
+    extra = [s for s in reading.sections if s.key not in have]
     if extra:
-        record.sections = sorted(record.sections + extra, key=lambda s: s.number)
+        record.sections = sorted(record.sections + extra, key=lambda s: s.start)
+        if any(a.number >= b.number for a, b in zip(record.sections, record.sections[1:])):
+            for i, sec in enumerate(record.sections):
+                sec.number = i + 1
     for field_name in ("agency", "year", "published"):
         scored = getattr(reading, field_name)
         if scored is None:

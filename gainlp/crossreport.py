@@ -142,8 +142,9 @@ def facts_of(key: str, record: Record, text: str | None = None) -> Facts | None:
     if not record.agency or record.year is None:
         return None
     cells = {cell: record.cell(*cell.split(".")) for cell in _NEEDED}
-    ambiguous = tuple(k[len("tables."):] for k, p in record.provenance.items()
-                      if p.candidates and k.startswith("tables."))
+    ambiguous = tuple(dict.fromkeys(
+        [k[len("tables."):] for k, p in record.provenance.items() if p.candidates and k.startswith("tables.")]
+        + [f"{a.table}.{cell}" for a in getattr(record, "ambiguities", ()) for cell in a.cells]))
     return Facts(key, record.agency, record.year, record.template, record.source.sha256, cells, ambiguous,
                  None if text is None else frozenset(sentences(text)))
 

@@ -13,6 +13,7 @@ from gainlp.checks import run_checks
 from gainlp.document import Document
 from gainlp.record import Provenance, Record, Source
 from gainlp.rules import metadata, narrative, sections, tables
+from gainlp.rules.solve import narrow_with_prose
 from gainlp.template import detect_template
 
 
@@ -23,14 +24,17 @@ def extract_document(doc: Document, tagger=None) -> Record:
     record.sections = sections.find_sections(doc)
     meta = metadata.find_metadata(doc, sections=record.sections)  # the sections found just above
     record.agency, record.year, record.published = meta.agency, meta.year, meta.published
+    record.warnings.extend(meta.warnings)
     result = tables.parse_tables(doc, record.sections, year=record.year)
     record.template = result.template
     for name, table in result.tables.items():
         record.tables[name] = table
     record.provenance.update(result.provenance)
     record.warnings.extend(result.warnings)
+    record.ambiguities.extend(result.ambiguities)
     record.set_metrics([(m, Provenance("rules", m.start, m.end)) for m in
                         narrative.find_metrics(doc, record.sections, result.regions)])
+    narrow_with_prose(record)
     record.checks = run_checks(record)
     if tagger is not None:
         from gainlp.assemble import read_model_layer

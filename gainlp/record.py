@@ -47,10 +47,13 @@ class Source:
 
 @dataclass
 class Section:
-    number: int
+    number: int  # its place among the report's sections, 1 for the first (the printed 一、二、… in order)
     title: str
     start: int
     end: int
+    # which of the template's six sections it is (spec.yaml sections: overview, active_disclosure,
+    # applications, review_litigation, problems, other_matters); None for a section of the report's own
+    key: str | None = None
 
 
 @dataclass
@@ -106,6 +109,19 @@ class Provenance:
 
 
 @dataclass
+class Ambiguity:
+    """Table cells that printed digits leave open: every reading of them that fits the table's checks
+    (and, once narrowed, the prose and the neighbouring years) equally well. The cells are null in the
+    table; each reading gives values to all of ``cells``, in order."""
+
+    table: str
+    cells: list[str]  # "row.col" keys of the table
+    readings: list[list[int | float | None]]
+    start: int  # where the printed digits stand (the first to the last piece)
+    end: int
+
+
+@dataclass
 class Record:
     source: Source
     agency: str | None = None
@@ -121,6 +137,7 @@ class Record:
     checks: list[Check] = field(default_factory=list)
     provenance: dict[str, Provenance] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
     versions: Versions | None = None  # written as "versions" when set (batch outputs always set it)
 
     # ------------------------------------------------------------------ cells
@@ -202,6 +219,7 @@ class Record:
             "checks": [c.to_dict() for c in self.checks],
             "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
             "warnings": list(self.warnings),
+            "ambiguities": [asdict(a) for a in self.ambiguities],
             **({"versions": asdict(self.versions)} if self.versions is not None else {}),
         }
 
@@ -219,6 +237,7 @@ class Record:
             checks=[Check.from_dict(c) for c in d.get("checks", [])],
             provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items()},
             warnings=list(d.get("warnings", [])),
+            ambiguities=[Ambiguity(**a) for a in d.get("ambiguities", [])],
             versions=Versions(**d["versions"]) if d.get("versions") else None,
         )
 

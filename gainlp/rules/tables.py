@@ -10,8 +10,10 @@ order from the last row placed, so "其他" after 逾期未按收费通知 is ot
 the total row) opens the row; the value tokens after it, up to the next row label, are its cells, fitted
 to the row's columns (padding blanks of merged cells trimmed). A tentative row that collects no number
 and not exactly one blank per column (a header word that happens to equal a row label) is dropped.
-Digits run together ("行政规范性文件8855698") are split by the column count and the arithmetic of the
-checks; when more than one reading survives the row is left null and a warning says so.
+Digits run together ("行政规范性文件8855698", "191000019", "10 0 1 200 0 0 0 0 0 0 00") become an
+:class:`~gainlp.rules.solve.Open` with every reading of the row's pieces; the solver reads all of a
+table's opens together under the table's identities (rules/solve.py). A cell the readings that fit best
+do not agree on is left null, with its candidates and a warning.
 """
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gainlp.checks import TOTAL, total_column_holds
+from gainlp.checks import TOTAL, balanced, table_identities
 from gainlp.document import Document, Span
-from gainlp.record import Provenance, Section
-from gainlp.rules.run_together import row_readings, rows_readings
+from gainlp.record import Ambiguity, Provenance, Section
+from gainlp.rules.run_together import Readings, row_readings
+from gainlp.rules.solve import Open, settled, solve
 from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
     PREFIX_MIN_LEN,
@@ -36,15 +39,19 @@ from gainlp.template import (
 from gainlp.text import one_of
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
+RUN_TOGETHER_CONFIDENCE = 0.9  # a cell read out of digits run together (by the table's sums)
 _PROSE_MARK = re.compile(r"[。；;]")  # a label holding one is prose
 
 
 @dataclass(slots=True)  # slots: one per template cell, per table
 class Placed:
-    """One cell value placed on the grid, with the token it came from."""
+    """One cell value placed on the grid, with the token it came from (and, for a cell read out of
+    digits run together, where its own characters stand)."""
 
     value: int | float | None
     token: Token | None
+    span: tuple[int, int] | None = None
+    candidates: list | None = None  # an ambiguous cell: the values it could take
 
 
 @dataclass
@@ -55,7 +62,8 @@ class AssembledTable:
     warnings: list[str] = field(default_factory=list)
     found_rows: int = 0
     cells_found: set[str] = field(default_factory=set)  # rows placed from printed numbers
-    ambiguous: dict[str, list[tuple]] = field(default_factory=dict)  # run-together rows: their readings
+    opens: list[Open] = field(default_factory=list)  # digits run together, read by the solver
+    ambiguities: list[Ambiguity] = field(default_factory=list)  # what the solver left open
     soft_labels: dict[str, Token] = field(default_factory=dict)  # label tokens of softly placed rows
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
@@ -70,6 +78,7 @@ class TablesResult:
     warnings: list[str]
     regions: list[tuple[int, int]]
     layouts: dict[str, str] = field(default_factory=dict)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------ matching
@@ -217,18 +226,12 @@ def _padding_side(rows: list[tuple[int, list[Token]]]) -> str:
     return "left" if left > right else "right"
 
 
-def _row_consistent(values: tuple, columns: tuple[str, ...]) -> bool:
-    """Does a reading of a row keep the checks' total-column rule (trivially so without a total)?"""
-    if TOTAL in columns and len(values) == len(columns):
-        return total_column_holds(dict(zip(columns, values)))
-    return True
-
-
 # ------------------------------------------------------------------------------------------ assembly
 
 
-def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] | None = None) -> AssembledTable:
-    """Place value tokens on the template grid by their row labels."""
+def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
+    """Place value tokens on the template grid by their row labels; digits run together become opens
+    for :func:`settle`."""
     m = _matcher(layout)
     table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows})
     if layout.name == "review_litigation":
@@ -257,6 +260,11 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
         pending, values = None, []
 
     for tok in tokens:
+        if tok.prose:
+            if tok.kind == "label":
+                commit()  # prose ends a table row; a figure inside it is no cell
+                pending = None
+            continue
         if tok.kind == "label":
             key = label_key(tok.text)
             if not key:
@@ -288,24 +296,39 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
     for row, vals, label_tok, soft in placements:
         if soft and row.key in table.cells_found:
             continue
-        _place(table, row, vals, label_tok, prose_numbers, soft=soft, pad=pad)
+        _place(table, row, vals, label_tok, soft=soft, pad=pad)
     return table
 
 
-def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, prose_numbers,
-           soft: bool = False, pad: str = "right") -> None:
+def _digits(tok: Token) -> int:
+    return sum(ch.isdigit() for ch in tok.text)
+
+
+def _needs_reading(values: list[Token], n: int, has_total: bool) -> bool:
+    """Must the row's printed pieces be read as digits run together (or with cells missing)? Yes when a
+    piece cannot be one number ("0000000", "01"), or when the pieces are fewer than the columns, unless
+    the one piece printed is the row's 总计 ("（七）总计 3119", a row that prints only its total)."""
+    printed = [v for v in values if not v.blank]
+    if any(v.value is None for v in printed):
+        return True
+    if len(values) >= n or not printed:
+        return False
+    total_only = len(printed) == 1 and has_total and n > 1 and _digits(printed[0]) < n
+    return not total_only
+
+
+def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, soft: bool = False,
+           pad: str = "right") -> None:
     n = len(row.columns)
     has_total = TOTAL in row.columns and row.columns[-1] == TOTAL
-    printed = [v for v in values if not v.blank]
-    if len(printed) == 1 and printed[0].glued:
-        cells = _resolve_glued(table, row, printed[0], label_tok, prose_numbers)
-        if cells is None:
-            return
+    if _needs_reading(values, n, has_total):
+        cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}")
     else:
         fitted, warning = _fit(values, n, has_total, pad)
         if warning:
             table.warnings.append(f"{table.name}.{row.key}: {warning}")
         cells = [Placed(t.value if t is not None else None, t) for t in fitted]
+    _unit_warnings(table, row, cells)
     table.cells[row.key] = dict(zip(row.columns, cells))
     if soft:
         table.soft_labels[row.key] = label_tok
@@ -316,46 +339,75 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, pr
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
 
 
-def _resolve_glued(table: AssembledTable, row, tok: Token, label_tok: Token, prose_numbers) -> list[Placed] | None:
-    """Read run-together digits: the readings that the row's own arithmetic allows, then the one the
-    prose supports; still several -> the row stays null (the table's checks may settle it later)."""
-    n = len(row.columns)
-    candidates = row_readings(tok.text, row.columns, lambda cols, r: _row_consistent(r, cols))
-    if len(candidates) > 1 and prose_numbers:
-        scored = [(sum(1 for v in c if v >= 10 and v in prose_numbers), c) for c in candidates]
-        best = max(s for s, _ in scored)
-        if best > 0 and sum(1 for s, _ in scored if s == best) == 1:
-            choice = next(c for s, c in scored if s == best)
-            table.warnings.append(
-                f"{table.name}.{row.key}: run-together cells '{tok.text}' read as {list(choice)} "
-                f"using figures printed in the prose"
-            )
-            candidates = [choice]
-    if len(candidates) == 1:
-        return [Placed(v, tok) for v in candidates[0]]
-    # still ambiguous: leave the row for the table-level checks (resolve_ambiguous) or null
-    table.warnings.append(
-        f"{table.name}.{row.key}: run-together cells '{tok.text}' are ambiguous "
-        f"({len(candidates)} readings for {n} columns); left null"
-    )
-    table.cells[row.key] = {c: Placed(None, tok) for c in row.columns}
-    table.ambiguous[row.key] = candidates
-    table.label_tokens.append(label_tok)
-    table.cells_found.add(row.key)
-    table.found_rows = len(table.cells_found) + len(table.soft_labels)
-    return None
+def _open(table: AssembledTable, cells: list[str], values: list[Token], label: str) -> list[Placed]:
+    """Digits run together over ``cells``: an open with every reading of the printed pieces, for the
+    solver; the cells are null until it settles them. Where the readings are too many to list, those in
+    which each row's 总计 is the sum of its other cells are listed instead; where even these are too many,
+    the open settles nothing."""
+    readings = _readings(values, cells)
+    if not readings.found:  # padding blanks of merged cells: try without them
+        printed = [v for v in values if not v.blank]
+        if len(printed) < len(values):
+            values, readings = printed, _readings(printed, cells)
+    first, last = values[0], values[-1]
+    spans = [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
+             for _, sps in readings.found]
+    text = " ".join(v.text for v in values)
+    if not readings.found and readings.complete:
+        table.warnings.append(f"{label}: '{text}' cannot be read as {len(cells)} cells; left null")
+    table.opens.append(Open(label, tuple(cells), [vals for vals, _ in readings.found], spans, text, first.start,
+                            last.end, complete=readings.complete))
+    return [Placed(None, first) for _ in cells]
+
+
+def _readings(values: list[Token], cells: list[str]) -> Readings:
+    pieces = [None if v.blank else v.text for v in values]
+    # fewer digits than cells: the cells printed blank, wherever they stand
+    missing = max(0, len(cells) - sum(1 if p is None else _digits(v) for p, v in zip(pieces, values)))
+    found = row_readings(pieces, len(cells), missing=missing)
+    if found.complete:
+        return found
+    groups = []  # each row's cells, with its total-column rule
+    for key in cells:
+        row, col = key.split(".")
+        if groups and groups[-1][0] == row:
+            groups[-1][1].append(col)
+        else:
+            groups.append((row, [col]))
+    return row_readings(pieces, len(cells), groups=[(len(cols), _total_rule(tuple(cols))) for _, cols in groups],
+                        missing=missing)
+
+
+def _total_rule(columns: tuple[str, ...]):
+    """The total-column rule of a row with these columns, as a test of its values (trivial without one)."""
+    if TOTAL not in columns:
+        return lambda values: True
+    t = columns.index(TOTAL)
+    return lambda values: None in values or balanced([values[t]], [v for k, v in enumerate(values) if k != t])
+
+
+def _unit_warnings(table: AssembledTable, row, cells: list[Placed]) -> None:
+    """A money cell printed in another unit than its column's ("3443000元" under 万元) is kept as
+    printed; say so."""
+    for col, placed in zip(row.columns, cells):
+        tok = placed.token
+        if tok is not None and tok.unit in ("元", "亿元") and col == "amount":
+            table.warnings.append(f"{table.name}.{row.key}.{col}: printed in {tok.unit} ('{tok.text}{tok.unit}'), "
+                                  f"not the template's 万元; kept as printed")
 
 
 def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, table: AssembledTable) -> AssembledTable:
     """Table 四: its 15 cells (3 groups x 5 columns) in one printed row, one row of five per group, only
-    the three 总计 cells, or fifteen cells run together into one digit string."""
+    the three 总计 cells, or cells run together (read by the solver)."""
     runs: list[tuple[str | None, list[Token]]] = []  # runs of value cells, split by labels and row starts
     current_group: str | None = None
     run: list[Token] = []
     for tok in tokens:
-        if run and (tok.kind == "label" or tok.row_break):
+        if run and (tok.kind == "label" or tok.row_break or tok.prose):
             runs.append((current_group, run))
             run = []
+        if tok.prose:
+            continue
         if tok.kind == "label":
             key = label_key(tok.text)
             if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
@@ -370,6 +422,7 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
         runs.append((current_group, run))
     ncols = len(layout.columns)
     total = ncols * len(layout.rows)
+    all_cells = [f"{row.key}.{col}" for row in layout.rows for col in row.columns]
     data = [(g, r) for g, r in runs if any(not t.blank for t in r)]
     if not data:  # a table printed with every cell blank (the blank official form)
         data = [(g, r) for g, r in runs if len(r) == total]
@@ -384,8 +437,8 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
 
     for g, r in data:
         printed = [t for t in r if not t.blank]
-        if len(printed) == 1 and printed[0].text.isdigit() and len(printed[0].text) >= total:
-            return _review_run_together(table, layout, printed[0], put)
+        if _needs_reading(r, total, False) and sum(_digits(t) for t in printed) >= total:
+            return put(_open(table, all_cells, r, table.name))
         if len(r) == len(layout.rows) and len(printed) == len(r):  # only the three 总计 cells printed
             return put([t if c.key == TOTAL else None for t in r for c in layout.columns])
         fitted, warning = _fit(r, total, False)
@@ -395,33 +448,19 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
     for g, r in data:
         if g is None:
             continue
-        fitted, warning = _fit(r, ncols, True)
-        if warning:
-            table.warnings.append(f"{table.name}.{g}: {warning}")
-        table.cells[g] = {c: Placed(t.value if t else None, t) for c, t in zip(layout.row(g).columns, fitted)}
+        row = layout.row(g)
+        if _needs_reading(r, ncols, True):
+            cells = _open(table, [f"{g}.{c}" for c in row.columns], r, f"{table.name}.{g}")
+        else:
+            fitted, warning = _fit(r, ncols, True)
+            if warning:
+                table.warnings.append(f"{table.name}.{g}: {warning}")
+            cells = [Placed(t.value if t else None, t) for t in fitted]
+        table.cells[g] = dict(zip(row.columns, cells))
         table.found_rows += 1
     if data and not table.found_rows:
         table.warnings.append(f"{table.name}: {len(data[0][1])} cells where {total} were expected; not read")
     return table
-
-
-def _review_run_together(table: AssembledTable, layout: TableLayout, tok: Token, put) -> AssembledTable:
-    """Fifteen cells printed as one digit string: the readings where each group's total holds. A group
-    on which all readings agree is read; the others stay null, each with a warning."""
-    rows = [row.columns for row in layout.rows]
-    found = rows_readings(tok.text, rows, lambda cols, r: _row_consistent(r, cols))
-    cells: list[Placed] = []
-    at = 0
-    for row, cols in zip(layout.rows, rows):
-        options = {r[at:at + len(cols)] for r in found}
-        if len(options) == 1:
-            cells += [Placed(v, tok) for v in options.pop()]
-        else:
-            cells += [Placed(None, tok)] * len(cols)
-            table.warnings.append(f"{table.name}.{row.key}: run-together cells '{tok.text}' are ambiguous "
-                                  f"({len(options)} readings for this group); left null")
-        at += len(cols)
-    return put(cells)
 
 
 # ------------------------------------------------------------------------------------------ regions
@@ -447,11 +486,11 @@ def _key_find(doc: Document, keys: tuple[str, ...], start: int, end: int) -> int
 def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int, int] | None]:
     """Where each template table lies: its section, else from its start markers to the next table."""
     spec = load_spec()
-    by_number = {s.number: s for s in sections}
+    by_key = {s.key: s for s in sections if s.key}
     regions: dict[str, tuple[int, int] | None] = {}
     for name in TABLE_NAMES:
         ts = spec.tables[name]
-        sec = by_number.get(ts.section)
+        sec = by_key.get(spec.section(ts.section).key)
         if sec is not None:
             regions[name] = (sec.start, sec.end)
             continue
@@ -469,18 +508,6 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
                 ends.append(doc.text.rfind("\n", 0, nxt) + 1)
         regions[name] = (line_start, min(ends) if ends else len(doc.text))
     return regions
-
-
-_PROSE_NUMBER = re.compile(r"\d+")
-
-
-def _prose_numbers(doc: Document, regions: list[tuple[int, int]]) -> set[int]:
-    nums: set[int] = set()
-    pos = 0
-    for s, e in sorted(regions) + [(len(doc.text), len(doc.text))]:
-        nums.update(int(x) for x in _PROSE_NUMBER.findall(doc.text[pos:s]) if len(x) < 12)
-        pos = max(pos, e)
-    return nums
 
 
 # ------------------------------------------------------------------------------------------ API
@@ -510,20 +537,20 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     if not found:
         return result
     template = template or "2021"
-    prose = _prose_numbers(doc, found)
     for name in TABLE_NAMES:
         region = regions[name]
         if region is None:
             continue
         layout_name, toks = tokens_for_region(doc, *region)
         result.layouts[name] = layout_name
-        assembled = assemble(toks, spec.table(name, template), prose)
+        assembled = assemble(toks, spec.table(name, template))
         if not assembled.found_rows:
             continue
-        resolve_ambiguous(assembled, name, template)
+        settle(assembled, template)
         result.regions.append(region)
         result.warnings.extend(assembled.warnings)
         result.tables[name] = assembled.values()
+        result.ambiguities.extend(assembled.ambiguities)
         _record_spans(doc, assembled, name, result.provenance)
     if all(t is None for t in result.tables.values()):
         return TablesResult(None, result.tables, {}, result.warnings, [], result.layouts)
@@ -531,44 +558,76 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     return result
 
 
-def resolve_ambiguous(table: AssembledTable, name: str, template: str) -> None:
-    """Settle run-together rows that the row arithmetic left open, using the table's other checks."""
-    from gainlp.checks import run_checks
-    from gainlp.record import Record, Source
+MAX_SHOWN_READINGS = 4
 
-    for row_key, candidates in list(table.ambiguous.items()):
-        cols = [c for c in table.cells[row_key]]
-        best: list[tuple] = []
-        best_fails = None
-        for cand in candidates[:2000]:
-            trial = Record(source=Source(None, "", "txt"), template=template)
-            trial.tables[name] = table.values()
-            trial.tables[name][row_key] = dict(zip(cols, cand))
-            fails = sum(c.status == "fail" for c in run_checks(trial) if c.name.startswith(name))
-            if best_fails is None or fails < best_fails:
-                best, best_fails = [cand], fails
-            elif fails == best_fails:
-                best.append(cand)
-        if len(best) == 1 and len(candidates) <= 2000:
-            tok = table.cells[row_key][cols[0]].token
-            table.cells[row_key] = {c: Placed(v, tok) for c, v in zip(cols, best[0])}
-            del table.ambiguous[row_key]
-            table.warnings.append(f"{name}.{row_key}: run-together cells read as {list(best[0])} by the table's checks")
+
+def settle(table: AssembledTable, template: str) -> None:
+    """Read the table's digits run together, all at once, under its identities (rules/solve.py): cells
+    the best readings agree on are placed; the others stay null with their candidates, an Ambiguity and
+    a warning."""
+    if not table.opens:
+        return
+    known: dict[str, int | float | None] = {}
+    open_cells = {c for o in table.opens for c in o.cells}
+    for row, cols in table.cells.items():
+        for col, placed in cols.items():
+            key = f"{row}.{col}"
+            if key not in open_cells:
+                known[key] = placed.value
+    identities = table_identities(table.name, template)
+    solution = solve(known, table.opens, identities)
+    values, left = settled(table.opens, solution)
+    for key, (value, span) in values.items():
+        row, col = key.split(".")
+        table.cells[row][col] = Placed(value, table.cells[row][col].token, span)
+    if solution.broken and values:
+        table.warnings.append(f"{table.name}: digits run together read as the table's checks allow best "
+                              f"({solution.broken} of its sums fail as printed)")
+    left_set = set(left)
+    for o, kept, complete in zip(table.opens, solution.kept, solution.complete):
+        open_here = [c for c in o.cells if c in left_set]
+        if not open_here:
+            continue
+        if not complete:
+            table.warnings.append(f"{o.label}: run-together cells '{o.text}' have too many readings to "
+                                  f"search; left null")
+            continue
+        if not o.readings:
+            continue  # no reading at all: said when the open was made
+        idx = [o.cells.index(c) for c in open_here]
+        readings = sorted({tuple(o.readings[r][i] for i in idx) for r in kept}, key=_order_key)
+        for i, cell in zip(idx, open_here):
+            row, col = cell.split(".")
+            cands = sorted({r[open_here.index(cell)] for r in readings if r[open_here.index(cell)] is not None})
+            table.cells[row][col] = Placed(None, table.cells[row][col].token, None, cands)
+        shown = " / ".join(str(list(r)) for r in readings[:MAX_SHOWN_READINGS])
+        more = f" / … ({len(readings)} in all)" if len(readings) > MAX_SHOWN_READINGS else ""
+        for row in dict.fromkeys(c.split(".")[0] for c in open_here):  # a warning per row, naming it
+            table.warnings.append(f"{table.name}.{row}: run-together cells '{o.text}' are ambiguous: "
+                                  f"{len(readings)} readings fit the table's checks equally "
+                                  f"({', '.join(open_here)}: {shown}{more}); left null")
+        table.ambiguities.append(Ambiguity(table.name, open_here, [list(r) for r in readings], o.start, o.end))
+
+
+def _order_key(reading: tuple) -> tuple:
+    return tuple(float("-inf") if v is None else v for v in reading)
 
 
 def _record_spans(doc: Document, table: AssembledTable, name: str, provenance: dict[str, Provenance]) -> None:
     layer = doc.layer("rules")
     for tok in table.label_tokens + list(table.soft_labels.values()):
         layer.append(Span(tok.start, tok.end, "TABLE_LABEL", "rules", 1.0, {"table": name}))
-    seen_tokens: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     for row, cols in table.cells.items():
         for col, placed in cols.items():
             tok = placed.token
             if tok is None:
                 continue
-            conf = 0.8 if tok.glued else 1.0
-            provenance[f"tables.{name}.{row}.{col}"] = Provenance("rules", tok.start, tok.end, conf)
-            if tok.end > tok.start and id(tok) not in seen_tokens:
-                seen_tokens.add(id(tok))
-                layer.append(Span(tok.start, tok.end, "TABLE_CELL", "rules", conf,
+            # a cell read out of digits run together points at its own digits, with less confidence
+            start, end = placed.span or (tok.start, tok.end)
+            conf = RUN_TOGETHER_CONFIDENCE if placed.span is not None or placed.candidates is not None else 1.0
+            provenance[f"tables.{name}.{row}.{col}"] = Provenance("rules", start, end, conf, placed.candidates)
+            if end > start and (start, end) not in seen:
+                seen.add((start, end))
+                layer.append(Span(start, end, "TABLE_CELL", "rules", conf,
                                   {"table": name, "row": row, "col": col, "value": placed.value}))
