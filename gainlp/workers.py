@@ -137,11 +137,17 @@ class LocalPool:
         worker.conn.close()
 
     def close(self) -> None:
-        """Stop every worker now (the work in flight is dropped)."""
+        """Stop every worker: an idle one is asked to exit (it cleans up after itself), a busy one (the
+        work in flight is dropped: Ctrl-C) is terminated, then killed if it does not go."""
         for w in self.workers:
-            if w.process.is_alive():
+            if w.task is None and w.process.is_alive():
+                try:
+                    w.conn.send(None)
+                except OSError:
+                    pass
+            elif w.process.is_alive():
                 w.process.terminate()
-        deadline = time.monotonic() + 2
+        deadline = time.monotonic() + 5
         for w in self.workers:
             w.process.join(max(0.0, deadline - time.monotonic()))
             if w.process.is_alive():
