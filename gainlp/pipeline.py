@@ -50,13 +50,17 @@ def extract_document(doc: Document, tagger=None) -> Record:
         combine(record, read_model_layer(doc, template, record.sections))
     if record.template is None:
         record.warnings.append("no template table found")
+    if record.drop_unrepresentable():  # a 400-digit figure: null, warned, and the checks see the null
+        record.checks = run_checks(record)
     return record
 
 
 def extract(path_or_text: str | Path, *, fmt: str | None = None, model: str | Path | None = "auto") -> Record:
     """Extract one report: a path to a file (any format a reader handles) or the report's text itself.
 
-    A str that names an existing file is read as a file; any other str is taken as report text.
+    A str that names an existing file is read as a file; one that looks like a path (one line ending
+    in a known extension such as ".pdf", or starting with "/", "./", "~/") but names no file raises
+    FileNotFoundError; any other str is taken as report text.
     ``model``: "auto" (the shipped default model when present, else rules only), a model folder, or
     None for rules only.
     """
@@ -64,11 +68,28 @@ def extract(path_or_text: str | Path, *, fmt: str | None = None, model: str | Pa
 
     from gainlp.readers import read, read_text
 
-    if isinstance(path_or_text, Path) or (
-        isinstance(path_or_text, str) and "\n" not in path_or_text and len(path_or_text) < 4096
-        and Path(path_or_text).is_file()
-    ):
-        doc = read(Path(path_or_text), fmt=fmt)
+    if isinstance(path_or_text, Path) or _names_a_file(path_or_text):
+        path = Path(path_or_text)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file")
+        doc = read(path, fmt=fmt)
     else:
         doc = read_text(str(path_or_text))
     return extract_document(doc, tagger=get_tagger(model))
+
+
+def _names_a_file(value: str) -> bool:
+    """Is a str a file path rather than report text? One short line that names an existing file, or
+    looks like a path: it ends in a file extension a reader knows (or .doc), or starts like one
+    ("/", "./", "../", "~/")."""
+    from gainlp.readers import supported_extensions
+
+    if not isinstance(value, str) or "\n" in value or len(value) >= 4096 or not value.strip():
+        return False
+    try:
+        if Path(value).is_file():
+            return True
+    except (OSError, ValueError):  # an embedded NUL, a name too long: not a path we could read
+        return False
+    suffix = Path(value).suffix.lower()
+    return suffix in (*supported_extensions(), ".doc") or value.startswith(("/", "./", "../", "~/"))
