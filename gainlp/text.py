@@ -17,6 +17,11 @@ from dataclasses import dataclass
 _KEEP = set("、。“”‘’《》【】〔〕…—")
 
 
+# CJK Radicals Supplement forms that PDF fonts (Chromium's among them) print for whole characters and that
+# NFKC leaves alone ("首⻚" for 首页); the Kangxi radicals (⾏ ⼀ ⼈ …) NFKC folds itself
+_RADICAL_FORMS = dict(zip("⻅⻉⻋⻓⻔⻚⻛⻜⻝⻢⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳", "见贝车长门页风飞食马鬼鱼鸟卤麦黄齐齿龙龟"))
+
+
 def _fold_char(ch: str) -> str:
     """One character folded: NFKC, except ASCII and ``_KEEP`` stay and U+3000 / NBSP become a space.
 
@@ -27,7 +32,7 @@ def _fold_char(ch: str) -> str:
         return ch
     if ch == "\u3000" or ch == "\xa0":
         return " "
-    return unicodedata.normalize("NFKC", ch)
+    return _RADICAL_FORMS.get(ch) or unicodedata.normalize("NFKC", ch)
 
 
 class _PerChar(dict):

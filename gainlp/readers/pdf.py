@@ -17,6 +17,7 @@ Scanned PDFs (no text layer), encrypted and corrupt files raise ReadError.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -24,6 +25,9 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document
 from gainlp.readers.base import Grid, RawCell, ReadError, TextBuilder, join_wrapped, leaf_grid_is_layout, register, squeeze
+
+# pdfminer warns about every font of a browser-printed PDF ("Could not get FontBBox …"): nothing a user acts on
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 _SENTENCE_END = set("。；;：:！!？?")
 _CLOSERS = set("”’」』）)")

@@ -266,23 +266,33 @@ def _title_agency(doc: Document, head_end: int, vocab: MetadataVocab) -> Found |
     return _locate(doc, name, doc.norm.to_source(pos, pos + len(text))[0])
 
 
+def _searchable(doc: Document) -> str:
+    """The text with its characters folded where that keeps offsets (Kangxi radicals, full width)."""
+    return doc.folded if len(doc.folded) == len(doc.text) else doc.text
+
+
 def _locate(doc: Document, name: str, near: int) -> Found:
-    """Where ``name`` is printed, searching the source text from ``near``."""
-    i = doc.text.find(name, near)
+    """Where ``name`` is printed, searching the (folded) source text from ``near``."""
+    text = _searchable(doc)
+    i = text.find(name, near)
     if i < 0:
-        i = doc.text.find(name)
+        i = text.find(name)
     if i < 0:
         return Found(name, near, near)
     return Found(name, i, i + len(name))
 
 
 def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found | None]:
-    """(agency, date) of the closing signature block: a name line followed by a date line."""
-    lines = _last_nonempty_lines(doc.text, _SIGNATURE_LINES)
+    """(agency, date) of the closing signature block: a name line followed by a date line (read in the
+    folded text: a PDF may print the date's 月 and 日 as Kangxi radicals)."""
+    lines = _last_nonempty_lines(_searchable(doc), _SIGNATURE_LINES)
     agency = date = None
     for k in range(len(lines) - 1, -1, -1):
         line, pos = lines[k]
-        m = _DATE.search(line)
+        m = _DATE.search(line) or _ISO_DATE.fullmatch(line.strip())
+        if m and m.re is _ISO_DATE:
+            pos += len(line) - len(line.lstrip())
+            line = line.strip()
         if not m or line[m.end():].strip(" 。.\t"):
             continue
         iso = _iso(m.group("y"), m.group("m"), m.group("d"))
@@ -328,8 +338,11 @@ def _signature_in_line(doc: Document, vocab: MetadataVocab) -> tuple[Found | Non
 
 def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -> list[Found]:
     """Agency-like names in running prose: a CJK run ending in an agency suffix, cut after the last
-    word that introduces a name ("向社会公布薛城区卫生健康局" -> 薛城区卫生健康局)."""
-    text = doc.text
+    word that introduces a name ("向社会公布薛城区卫生健康局" -> 薛城区卫生健康局). Read in the text with
+    wrapped lines joined (a PDF prints "薛城区卫生健康" / "局2020年…"), offsets mapped back."""
+    norm = doc.norm_joined
+    text = norm.text
+    start, end = bisect_left(norm.offsets, start), bisect_left(norm.offsets, end)
     out = []
     for m in vocab.suffix_re.finditer(text, start, end):
         i = m.start()
@@ -338,6 +351,7 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
         run = text[i : m.end()]
         head = run[:-1]
         cut = max((run.rfind(b) + len(b) for b in vocab.left_boundaries if b in head), default=0)
+        cut = max(cut, len(run) - len(_after_page_words(run[:-1]) + run[-1]))  # a breadcrumb run into it
         year_word = _YEAR_WORD.match(run) if cut == 0 and i > 0 and text[i - 1].isdigit() else None
         if year_word:  # "2020年宾川县…": the run starts with a year's 年
             cut = year_word.end()
@@ -347,7 +361,7 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
                     cut += len(p)
         name = run[cut:]
         if _agency_name(name, vocab) and len(name) >= 4 and _DIVISION.search(name[:-1]):
-            out.append(Found(name, i + cut, m.end()))
+            out.append(Found(name, *norm.to_source(i + cut, m.end())))
     # a name printed elsewhere on its own is the name; a longer run ending in it carries prose words
     names = {f.value for f in out}
     return [f for f in out if not any(f.value != n and f.value.endswith(n) for n in names)]
@@ -379,7 +393,7 @@ def _agency(doc: Document, sections: list[Section], vocab: MetadataVocab, signat
     primary = _title_agency(doc, head_end, vocab) or signature or _publisher(doc, vocab)
     if primary is None:
         # a name in the opening prose only where the report prints it more than once
-        twice = [f for f in prose if doc.text.count(str(f.value)) >= 2]
+        twice = [f for f in prose if _searchable(doc).count(str(f.value)) >= 2]
         primary = twice[0] if twice else None
         if primary is None:
             if prose:

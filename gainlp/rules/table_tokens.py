@@ -41,6 +41,7 @@ class Token:
     score: float = 1.0  # confidence of whoever labelled it (1.0 for the printed layout)
     unit: str = ""  # a measure word printed after the number in its cell ("3个", "152.2万元")
     prose: bool = False  # running prose, not a table cell (a sentence, or a figure inside one)
+    x: int | None = None  # the column it starts at in its line, in text laid out in columns (line_rows)
 
     @property
     def blank(self) -> bool:
@@ -264,7 +265,10 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
         depth = 0  # parentheses left open by the lines above (a label wrapped over lines)
         for ln, off in lines:
             if ln.strip():
-                toks.extend(split_text(ln, off, row_break=True, opened=depth > 0))
+                line_toks = split_text(ln, off, row_break=True, opened=depth > 0)
+                for t in line_toks:
+                    t.x = t.start - off
+                toks.extend(line_toks)
                 folded = to_halfwidth(ln)
                 depth = max(0, depth + folded.count("(") - folded.count(")"))
     return layout, toks
@@ -537,12 +541,12 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
             label_from = s if label_from is None else label_from
             pos = e
             continue
-        after_numbering = folded[e + 1 :].lstrip()[:1]
-        if nxt and nxt in _NUMBERING_AFTER and not after_numbering.isdigit():
+        if nxt and nxt in _NUMBERING_AFTER and not folded[e + 1 : e + 2].isdigit():
             # "2.属于…" numbers the next label: its last digit does ("00000002.", "000000 02."; the
             # template numbers no more than eight rows in a group). No cell prints a number followed by
             # "." either, so a lone "5." (a label wrapped around its numbering) is numbering too.
-            cut = e - 1
+            # "1.2.": two numberings in a row (a wrapped column printed its own beside the next), no value
+            cut = s if re.fullmatch(r"[1-9](?:[.．、][1-9])+", folded[s:e]) else e - 1
             if folded[cut] in "123456789":
                 if cut > s:
                     add_value(s, cut)

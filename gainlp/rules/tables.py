@@ -37,7 +37,7 @@ from gainlp.template import (
     label_key,
     load_spec,
 )
-from gainlp.text import one_of, to_halfwidth
+from gainlp.text import chinese_to_int, one_of, to_halfwidth
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
 NEAR_ROWS = 3  # a label spelled with characters out of place is looked for among this many next rows
@@ -138,15 +138,19 @@ class _Matcher:
         # where the contained variants of row i and later start in contained_rows
         self.contained_from = [bisect_left(self.contained_rows, (i, "")) for i in range(len(self.rows) + 1)]
         self.sorted_variants = sorted((v, i) for i, r in enumerate(layout.rows) for v in r.labels)
+        self.numerals = [printed_numeral(str(r.number)) if r.number is not None else None for r in layout.rows]
 
-    def row(self, key: str, cursor: int) -> int | None:
+    def row(self, key: str, cursor: int, numeral: int | None = None) -> int | None:
         """The first row from ``cursor`` on that the key names, else the first from ``cursor`` on whose
-        label starts with the key (the first line of a label wrapped over lines), else None."""
+        label starts with the key (the first line of a label wrapped over lines), else None.
+
+        ``numeral``: the number the label prints before it ("（六）其他" -> 6); a short label ("其他",
+        "总计") names a row only when that number, if printed, is the row's own (3.其他, （七）总计)."""
         if not key:
             return None
         hit = None
         for i in self.exact_rows.get(key, ()):
-            if i >= cursor:
+            if i >= cursor and (numeral is None or self.numerals[i] in (None, numeral)):
                 hit = i
                 break
         if self.contained_rows and self.any_contained.search(key):  # which row's, first?
@@ -188,6 +192,18 @@ class _Matcher:
 
     def is_header(self, key: str) -> bool:
         return bool(key and key in self.column_exact) or bool(self.header_keys and self.any_header_key.search(key))
+
+
+_NUMERAL = re.compile(r"^\s*[(（]?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）、.．]")
+
+
+def printed_numeral(label: str) -> int | None:
+    """The number a label prints before itself ("（六）其他" -> 6, "3.其他" -> 3, "1.0" -> 1), None if none."""
+    m = _NUMERAL.match(label)
+    if not m:
+        return None
+    tok = m.group(1)
+    return int(tok) if tok.isdigit() else chinese_to_int(tok)
 
 
 GAP_MAX = 4  # characters of another column that may stand inside a wrapped label
@@ -232,10 +248,10 @@ def _fit(values: list[Token], n: int, has_total: bool, pad: str = "right") -> tu
             vals.pop(end)
     if len(vals) == n:
         return vals, None
-    if len(vals) > n:
-        return vals[:n], f"{len(vals)} values for {n} columns; the first {n} are kept"
-    if len(vals) == 1 and has_total and n > 1:
-        return [None] * (n - 1) + vals, None  # only the 总计 column printed
+    if len(vals) > n:  # which of them are the row's the text does not say: none is taken
+        return [None] * n, f"{len(vals)} values for {n} columns; left null"
+    if len(vals) == 1 and has_total and n > 1:  # only the 总计 printed, as tables that leave cells blank do
+        return [None] * (n - 1) + vals, "one number printed and no blank cell shown; read as the 总计"
     if not vals:
         return [None] * n, None
     return vals + [None] * (n - len(vals)), f"{len(vals)} values for {n} columns; read left to right"
@@ -276,6 +292,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
     placements: list[tuple] = []  # (row, values, label token, soft), placed once the padding side is known
     hard: set[str] = set()
 
+    waiting: list[tuple[int, Token]] = []  # row labels printed one after another before their values
+
     def commit() -> None:
         nonlocal cursor, pending, values
         if pending is None:
@@ -283,6 +301,21 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
         idx, label_tok = pending
         row = layout.rows[idx]
         n = len(row.columns)
+        queued = waiting + [pending]
+        if len(queued) > 1 and len(values) == sum(len(layout.rows[i].columns) for i, _ in queued):
+            # labels, then their values in the same order (pdftotext of a wrapped table): one row each
+            at = 0
+            for i, tok in queued:
+                k = len(layout.rows[i].columns)
+                if any(not v.blank for v in values[at:at + k]):
+                    placements.append((layout.rows[i], values[at:at + k], tok, False))
+                    hard.add(layout.rows[i].key)
+                at += k
+            cursor = idx + 1
+            waiting.clear()
+            pending, values = None, []
+            return
+        waiting.clear()
         if any(not v.blank for v in values):
             placements.append((row, values, label_tok, False))
             hard.add(row.key)
@@ -306,34 +339,100 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
                 commit()  # prose ends a table row
                 continue
-            idx = m.row(key, cursor)
+            idx = m.row(key, cursor, printed_numeral(tok.text))
             if idx is not None and pending is not None and idx == pending[0]:
                 continue  # the rest of the pending row's label, wrapped around its numbers
             if idx is not None:
-                commit()
+                if pending is not None and not values and idx > pending[0]:
+                    waiting.append(pending)  # no values yet: they may follow both labels
+                    pending = None
+                else:
+                    commit()
                 pending, values = (idx, tok), []
                 continue
             header = m.is_header(key)
+            if header and cursor > 0 and len(key) <= load_spec().exact_max_len:
+                continue  # "其他" in the body: part of a wrapped group label ("（六）其 / 他处理"), no header row
             if header or m.is_group(key):
                 commit()
+                waiting.clear()
                 if header:
                     table.label_tokens.append(tok)
             # any other label (clause numbers, 信息内容, wrapped label ends, page headers) is passed over
         else:
             if pending is None:
                 continue
-            n = len(layout.rows[pending[0]].columns)
+            # the values of labels printed one after another come one row after another
+            n = sum(len(layout.rows[i].columns) for i, _ in waiting + [pending])
             if tok.row_break and len(values) >= n:
                 commit()
                 continue
             values.append(tok)
     commit()
     pad = _padding_side([(len(row.columns), vals) for row, vals, _, _ in placements])
+    shaped = [(len(row.columns), vals) for row, vals, _, _ in placements]
+    columns = _column_positions(shaped)
+    totals = _total_positions(shaped)
     for row, vals, label_tok, soft in placements:
         if soft and row.key in table.cells_found:
             continue
-        _place(table, row, vals, label_tok, soft=soft, pad=pad)
+        n = len(row.columns)
+        if (len(vals) == 1 and vals[0].x is not None and n in totals and row.columns[-1] == TOTAL
+                and abs(vals[0].x - totals[n]) > 2 * COLUMN_SLACK):
+            # one number, printed away from the 总计 column: which cell it is the text does not say
+            table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), not under "
+                                  f"the 总计 column; left null")
+            table.cells[row.key] = {c: Placed(None, vals[0], None, [vals[0].value]) for c in row.columns}
+            table.cells_found.add(row.key)
+            continue
+        _place(table, row, vals, label_tok, soft=soft, pad=pad, columns=columns.get(n))
     return table
+
+
+def _total_positions(rows: list[tuple[int, list[Token]]]) -> dict[int, int]:
+    """Where the 总计 column stands in text laid out in columns: per column count, the position of the
+    last value of the rows that print all their cells, when at least two agree (within COLUMN_SLACK)."""
+    out: dict[int, int] = {}
+    for n in {n for n, _ in rows if n > 1}:
+        xs = [vals[-1].x for k, vals in rows if k == n and len(vals) == n and vals[-1].x is not None]
+        if len(xs) >= 2:
+            mid = sorted(xs)[len(xs) // 2]
+            if sum(abs(x - mid) <= COLUMN_SLACK for x in xs) >= max(2, len(xs) * 2 // 3):
+                out[n] = mid
+    return out
+
+
+COLUMN_SLACK = 2  # characters a value may stand off its column in text laid out in columns
+
+
+def _column_positions(rows: list[tuple[int, list[Token]]]) -> dict[int, list[int]]:
+    """Where each value column stands in text laid out in columns (pdftotext -layout): per column count,
+    the position of each column, when at least two rows print all their cells and every such row puts
+    its k-th value at the k-th position (within COLUMN_SLACK); a row printing fewer cells is then read by
+    position, not by order. Text that separates cells by single spaces aligns nothing and gets none."""
+    out: dict[int, list[int]] = {}
+    for n in {n for n, _ in rows if n > 1}:
+        full = [[v.x for v in vals] for k, vals in rows if k == n and len(vals) == n
+                and all(v.x is not None and not v.blank for v in vals)]
+        if len(full) < 2:
+            continue
+        cols = [sorted(xs)[len(xs) // 2] for xs in zip(*full)]
+        if (all(abs(x - c) <= COLUMN_SLACK for xs in full for x, c in zip(xs, cols))
+                and all(b - a > 2 * COLUMN_SLACK for a, b in zip(cols, cols[1:]))):
+            out[n] = cols
+    return out
+
+
+def _by_position(values: list[Token], columns: list[int]) -> list[Token | None] | None:
+    """A row printing fewer cells than columns, placed by where each value stands; None when a value
+    stands off every column or two stand in one."""
+    out: list[Token | None] = [None] * len(columns)
+    for v in values:
+        k = min(range(len(columns)), key=lambda i: abs(columns[i] - v.x))
+        if abs(columns[k] - v.x) > COLUMN_SLACK or out[k] is not None:
+            return None
+        out[k] = v
+    return out
 
 
 def _digits(tok: Token) -> int:
@@ -360,10 +459,14 @@ def _total_only(tok: Token, n: int) -> bool:
 
 
 def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, soft: bool = False,
-           pad: str = "right") -> None:
+           pad: str = "right", columns: list[int] | None = None) -> None:
     n = len(row.columns)
     has_total = TOTAL in row.columns and row.columns[-1] == TOTAL
-    if _needs_reading(values, n, has_total):
+    placed = (_by_position(values, columns) if columns and 0 < len(values) < n
+              and all(v.x is not None and v.value is not None for v in values) else None)
+    if placed is not None:
+        cells = [Placed(t.value if t is not None else None, t) for t in placed]
+    elif _needs_reading(values, n, has_total):
         cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}",
                       table.signed)
     else:

@@ -123,6 +123,54 @@ def to_html(report: SynthReport, portal: bool = False) -> bytes:
     return page.encode("utf-8")
 
 
+def record_page(text: str, record, portal: bool = True) -> bytes:
+    """A report that exists as text (a seed) written as the web page it came from: its lines as
+    paragraphs, each template table as the official form's grid filled with the record's values (the
+    record read from that text: ``gainlp.extract``), inside a portal's page."""
+    from gainlp.rules.sections import locate_sections
+    from gainlp.rules.tables import parse_tables
+    from gainlp.readers import read_text
+    from gainlp.template import TABLE_NAMES
+
+    doc = read_text(text)
+    regions = parse_tables(doc, locate_sections(doc), year=record.year).regions
+    template = record.template or "2021"
+    parts, pos = [], 0
+    named = [(s, e, name) for (s, e), name in zip(sorted(regions), [n for n in TABLE_NAMES if record.tables.get(n)])]
+    for start, end, name in named + [(len(text), len(text), None)]:
+        # the prose before the table, line by line; a table's lines become the form's grid
+        line_start = text.rfind("\n", 0, start) + 1 if start < len(text) else len(text)
+        for line in text[pos:line_start].split("\n"):
+            if line.strip():
+                parts.append(f"<p>{html.escape(line.strip())}</p>")
+        if name is None:
+            break
+        for sec in record.sections:  # a heading the table's region took in stays a paragraph
+            if line_start <= sec.start < end:
+                heading_end = text.find("\n", sec.start)
+                parts.append(f"<p>{html.escape(text[sec.start: heading_end if heading_end >= 0 else end].strip())}</p>")
+        grid = printed_table(name, template)
+        values = {(r, c): "" if v is None else _plain(v) for r, cols in record.tables[name].items() for c, v in cols.items()}
+        parts.append(_html_table(_Filled(grid, values), portal))
+        pos = text.find("\n", end) + 1 if text.find("\n", end) >= 0 else len(text)
+    body = "\n".join(parts)
+    head = _PORTAL_HEAD if portal else ""
+    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>report</title></head>\n<body>\n' + head
+            + f'<div class="article"><div class="TRS_Editor">\n{body}\n</div></div>\n' + (_PORTAL_TAIL if portal else "")
+            + "</body></html>\n").encode("utf-8")
+
+
+class _Filled:
+    """A printed grid and the text of its value cells, as _html_table reads a table block."""
+
+    def __init__(self, grid: PrintedTable, printed: dict) -> None:
+        self.grid, self.printed = grid, printed
+
+
+def _plain(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 # ------------------------------------------------------------------------------------------ DOCX
 
 

@@ -1,0 +1,121 @@
+"""Every form of a report against its HTML: the record of each form that real converters make from a
+page must equal the page's record.
+
+Pages: the dev set's published pages (../shared/data/dev/*-page.html), the seeds written as portal pages
+(gainlp.synth.files.record_page) and synthetic portal pages of both templates (gainlp synth). Forms, each
+made by the real program (gainlp.convert): the page printed to PDF by headless Chromium, that PDF's
+``pdftotext -layout`` text, and a DOCX saved by LibreOffice. Per form: table cells equal to the page's
+(null where the page has a number counts as not equal, a different number as wrong), and agency, year,
+template and section titles equal.
+
+    .venv/bin/python benchmarks/cross_format.py [--synth 4] [--out benchmarks/results/cross_format.json]
+
+Writes a table and the JSON; exit status 1 when any form states a number the page does not.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import gainlp  # noqa: E402
+from gainlp.convert import html_to_docx, html_to_pdf, pdf_to_text  # noqa: E402
+from gainlp.template import TABLE_NAMES  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+FORMS = ("pdf", "pdftotext", "docx")
+
+
+def pages(workdir: Path, n_synth: int) -> list[tuple[str, Path]]:
+    """(id, HTML page) of every page to convert."""
+    from gainlp.synth import generate
+    from gainlp.synth.files import record_page
+
+    out = [(p.stem, p) for p in sorted((SHARED / "data" / "dev").glob("*-page.html"))]
+    for seed in sorted((SHARED / "data" / "seeds").glob("*.txt")):
+        text = seed.read_text(encoding="utf-8")
+        page = workdir / f"seed-{seed.stem}.html"
+        page.write_bytes(record_page(text, gainlp.extract(text, model=None)))
+        out.append((page.stem, page))
+    for template in ("2019", "2021"):
+        for r in generate(n_synth // 2, seed=17, templates=[template], noise=0.0):
+            page = workdir / f"{r.id}-{template}.html"
+            page.write_bytes(r.to_html(portal=True))
+            out.append((page.stem, page))
+    return out
+
+
+def compare(page_rec, form_rec) -> dict:
+    a, b = page_rec.flat(), form_rec.flat()
+    same = wrong = null = 0
+    diffs = []
+    for name in TABLE_NAMES:
+        for k, v in (a[name] or {}).items():
+            got = (b[name] or {}).get(k, "missing")
+            if got == v:
+                same += 1
+            elif got is None or got == "missing":
+                null += 1
+                diffs.append(f"{name}.{k}: {v} -> null")
+            else:
+                wrong += 1
+                diffs.append(f"{name}.{k}: {v} -> {got} WRONG")
+    return {
+        "cells": same + wrong + null, "same": same, "wrong": wrong, "null": null,
+        "agency": page_rec.agency == form_rec.agency, "year": page_rec.year == form_rec.year,
+        "template": page_rec.template == form_rec.template,
+        "sections": [s.title for s in page_rec.sections] == [s.title for s in form_rec.sections],
+        "diffs": sorted(diffs, key=lambda d: "WRONG" not in d)[:12],  # wrong numbers first
+    }
+
+
+def make_forms(page: Path, workdir: Path) -> dict[str, Path]:
+    pdf = html_to_pdf(page, workdir / f"{page.stem}.pdf")
+    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"),
+            "docx": html_to_docx(page, workdir / f"{page.stem}.docx")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synth", type=int, default=4, help="synthetic pages (half of each template)")
+    ap.add_argument("--model", default=None, help="a model folder, or 'auto'; default: rules only")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "cross_format.json")
+    args = ap.parse_args(argv)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="gainlp-forms-") as tmp:
+        workdir = Path(tmp)
+        for pid, page in pages(workdir, args.synth):
+            page_rec = gainlp.extract(page, model=args.model)
+            results[pid] = {}
+            for form, path in make_forms(page, workdir).items():
+                results[pid][form] = compare(page_rec, gainlp.extract(path, model=args.model))
+    totals = defaultdict(lambda: defaultdict(int))
+    for per_form in results.values():
+        for form, r in per_form.items():
+            t = totals[form]
+            for k in ("cells", "same", "wrong", "null"):
+                t[k] += r[k]
+            for k in ("agency", "year", "template", "sections"):
+                t[k] += r[k]
+            t["pages"] += 1
+    print("| form | pages | cells equal to the page's | null | wrong | agency | year | template | sections |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for form in FORMS:
+        t = totals[form]
+        print(f"| {form} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
+              f"{t['null']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
+              f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    return 1 if any(t["wrong"] for t in totals.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

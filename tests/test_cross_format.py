@@ -1,0 +1,74 @@
+"""Cross-format: every form that real converters make of a report page gives the page's record.
+
+Pages: the dev set's two published pages (a provincial portal: menus, breadcrumb, share widget around the
+report), a seed written as a portal page (gainlp.synth.files.record_page) and a synthetic portal page of
+each template. Forms (gainlp.convert, the Debian programs scripts/setup-system.sh installs): the page
+printed to PDF by headless Chromium, that PDF's ``pdftotext -layout`` text, and a DOCX saved by
+LibreOffice. Each form's record must equal the page's: every table cell, agency, year, template and
+section titles. benchmarks/cross_format.py runs the same comparison over more pages.
+"""
+from __future__ import annotations
+
+import pytest
+
+import gainlp
+from gainlp.convert import html_to_docx, html_to_pdf, missing, pdf_to_text
+
+from .conftest import SHARED
+
+MISSING = missing("chromium", "pdftotext", "soffice")
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (scripts/setup-system.sh)")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    from gainlp.synth import generate
+    from gainlp.synth.files import record_page
+
+    work = tmp_path_factory.mktemp("pages")
+    out = {p.stem: p for p in sorted((SHARED / "data" / "dev").glob("*-page.html"))}
+    seed = SHARED / "data" / "seeds" / "002_af43464f076faa0e.txt"
+    text = seed.read_text(encoding="utf-8")
+    out["seed-002"] = work / "seed-002.html"
+    out["seed-002"].write_bytes(record_page(text, gainlp.extract(text, model=None)))
+    for template in ("2019", "2021"):
+        report = next(generate(1, seed=17, templates=[template], noise=0.0))
+        out[f"synth-{template}"] = work / f"synth-{template}.html"
+        out[f"synth-{template}"].write_bytes(report.to_html(portal=True))
+    return out
+
+
+@pytest.fixture(scope="module")
+def forms(pages, tmp_path_factory):
+    work = tmp_path_factory.mktemp("forms")
+    made = {}
+    for pid, page in pages.items():
+        pdf = html_to_pdf(page, work / f"{pid}.pdf")
+        made[pid] = {"pdf": pdf, "pdftotext": pdf_to_text(pdf, work / f"{pid}.txt"),
+                     "docx": html_to_docx(page, work / f"{pid}.docx")}
+    return made
+
+
+@pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx"])
+def test_every_form_gives_the_pages_record(pages, forms, form):
+    for pid, page in pages.items():
+        want = gainlp.extract(page, model=None)
+        got = gainlp.extract(forms[pid][form], model=None)
+        assert want.template and got.template == want.template, pid
+        assert got.agency == want.agency and got.year == want.year, (pid, got.agency, want.agency)
+        assert [s.title for s in got.sections] == [s.title for s in want.sections], pid
+        a, b = want.flat(), got.flat()
+        diffs = {f"{name}.{k}": (v, (b[name] or {}).get(k)) for name in a for k, v in (a[name] or {}).items()
+                 if (b[name] or {}).get(k) != v}
+        assert not diffs, (pid, form, diffs)
+
+
+def test_the_printed_page_carries_the_portal_around_the_report(forms):
+    """The PDF is the printed page, not the article: the site's menus are in its text, and the record
+    still names the report's publisher, not a menu word ("国务院省政府")."""
+    from gainlp.readers import read
+
+    pdf = forms["pingtan-zrz-2023-page"]["pdf"]
+    text = read(pdf).text
+    assert "省政府" in text and "首页" in gainlp.text.to_halfwidth(text)
+    assert gainlp.extract(pdf, model=None).agency == "平潭综合实验区自然资源与生态环境局"
