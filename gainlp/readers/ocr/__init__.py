@@ -49,7 +49,8 @@ def read_pages(images: Iterable[PageImage], seconds: float | None = None) -> Ocr
     load_engine()  # fail early, with the install hint, when the extra is missing
     budget = page_seconds() if seconds is None else seconds
     scanned = [scan(image, budget) for image in images]
-    warnings = [w for p in scanned for w in p.warnings]
+    warnings = [f"read by OCR (page images): {_page_list([p.number for p in scanned])}"] if scanned else []
+    warnings += [w for p in scanned for w in p.warnings]
     chains = link(scanned)
     pages = {p.number: Page(p.number, p.height * p.unit, n_chars=sum(len(r.glyphs) for r in p.runs)
                             + sum(len(r.glyphs) for f in p.frames for r in f.runs)) for p in scanned}
@@ -103,6 +104,18 @@ def _lines(sp: ScannedPage, runs) -> list[Line]:
     return out
 
 
+def _page_list(numbers: list[int]) -> str:
+    """"page 3" or "pages 1-4, 6"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return ("page " if len(numbers) == 1 else "pages ") + text
+
+
 # ---------------------------------------------------------------------------------------------
 # tables across page breaks
 
@@ -125,10 +138,11 @@ def _alone_above(sp: ScannedPage, f: Frame) -> bool:
 def _columns_agree(a: Frame, b: Frame, tol: float) -> bool:
     if abs(a.x0 - b.x0) > 3 * tol or abs(a.x1 - b.x1) > 3 * tol:
         return False
-    xa = [s.pos for s in a.vs]
+    xa = sorted({round(s.pos) for s in a.vs})
     xb = sorted({round(s.pos) for s in b.vs})
-    hits = sum(1 for x in xb if any(abs(x - y) <= tol for y in xa))
-    return hits >= 0.5 * len(xb)
+    small, large = (xa, xb) if len(xa) <= len(xb) else (xb, xa)  # (a header cut off has fewer rules)
+    hits = sum(1 for x in small if any(abs(x - y) <= tol for y in large))
+    return hits >= 0.5 * len(small)
 
 
 def link(scanned: list[ScannedPage]) -> list[list[Fragment]]:

@@ -110,6 +110,9 @@ class BuiltTable:
     irregular: int  # cells whose slots formed no rectangle (read slot by slot)
 
 
+Cell = tuple[int, int, int, int]  # (first row, first column, rowspan, colspan) in bands
+
+
 def build(fragments: list[Fragment], tol: float) -> BuiltTable:
     """The cell grid of a table made of one or more stacked fragments."""
     hs: list[tuple[float, float, float]] = []  # (y, x0, x1)
@@ -132,99 +135,103 @@ def build(fragments: list[Fragment], tol: float) -> BuiltTable:
     y_edges += [(fragments[0].top + fragments[0].offset, 0.0), (fragments[-1].bottom + fragments[-1].offset, 0.0)]
     ys = _cluster(y_edges, tol)
     xs = _cluster(x_edges, tol)
-    ys = _drop_edges_through_text(ys, xs, hs, fragments, tol)
-    n_r, n_c = len(ys) - 1, len(xs) - 1
-    if n_r < 1 or n_c < 1:
+    if len(ys) < 2 or len(xs) < 2:
         return BuiltTable([], xs, 0)
-    uf = _UnionFind(n_r * n_c)
-    margin = tol / 2
-    for r in range(n_r):
-        for c in range(n_c):
-            if c + 1 < n_c:  # the side between (r, c) and (r, c + 1)
-                x = xs[c + 1]
-                ruled = [(a, b) for p, a, b in vs if abs(p - x) <= tol]
-                if _covered(ruled, ys[r] + margin, ys[r + 1] - margin) < RULED:
-                    uf.union(r * n_c + c, r * n_c + c + 1)
-            if r + 1 < n_r:  # the side between (r, c) and (r + 1, c)
-                y = ys[r + 1]
-                ruled = [(a, b) for p, a, b in hs if abs(p - y) <= tol]
-                if _covered(ruled, xs[c] + margin, xs[c + 1] - margin) < RULED:
-                    uf.union(r * n_c + c, (r + 1) * n_c + c)
-    regions: dict[int, list[tuple[int, int]]] = {}
-    for r in range(n_r):
-        for c in range(n_c):
-            regions.setdefault(uf.find(r * n_c + c), []).append((r, c))
-    # every slot -> its cell (r0, c0, rowspan, colspan)
-    cell_of: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    irregular = 0
-    for slots in regions.values():
-        r0, r1 = min(r for r, _ in slots), max(r for r, _ in slots)
-        c0, c1 = min(c for _, c in slots), max(c for _, c in slots)
-        if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1):
-            cell = (r0, c0, r1 - r0 + 1, c1 - c0 + 1)
-            for slot in slots:
-                cell_of[slot] = cell
-        else:  # an L-shaped gap in the rules: read slot by slot
-            irregular += 1
-            for r, c in slots:
-                cell_of[(r, c)] = (r, c, 1, 1)
-    # characters to cells, by their centre, keeping their runs (one run's characters stay together)
-    texts: dict[tuple[int, int, int, int], list[tuple[Fragment, Run]]] = {}
-    for f in fragments:
-        for run in f.frame.runs:
-            parts: dict[tuple[int, int, int, int], list[Glyph]] = {}
-            for g in run.glyphs:
-                y = g.cy + f.offset
-                if not f.top - tol <= g.cy <= f.bottom + tol:
-                    continue
-                r = min(max(bisect_right(ys, y) - 1, 0), n_r - 1)
-                c = min(max(bisect_right(xs, g.cx) - 1, 0), n_c - 1)
-                parts.setdefault(cell_of[(r, c)], []).append(g)
-            for cell, glyphs in parts.items():
-                texts.setdefault(cell, []).append((f, Run(glyphs)))
-    rows: list[list[RawCell]] = [[] for _ in range(n_r)]
+    while True:
+        cell_of, irregular = _cells(ys, xs, hs, vs, tol)
+        texts = _texts(fragments, ys, xs, cell_of, tol)
+        stub = _stub_edge(ys, xs, cell_of, texts)
+        if stub is None:
+            break
+        del ys[stub]
+    rows: list[list[RawCell]] = [[] for _ in range(len(ys) - 1)]
     for cell in sorted(set(cell_of.values())):
         r0, c0, rs, cs = cell
         raw = RawCell("", rowspan=rs, colspan=cs)
-        pieces_in = texts.get(cell, [])
-        if pieces_in:
-            raw.text, raw.pieces = _cell_text(pieces_in)
+        if texts.get(cell):
+            raw.text, raw.pieces = _cell_text(texts[cell])
         rows[r0].append(raw)
     # the cells tile the band grid, so place_cells puts each at the first slot it covers
     return BuiltTable(place_cells(rows), xs, irregular)
 
 
-def _drop_edges_through_text(ys: list[float], xs: list[float], hs: list[tuple[float, float, float]],
-                              fragments: list[Fragment], tol: float) -> list[float]:
-    """Row edges that run through the middle of the text of more columns than they are ruled in (and
-    of two at least) are no row edges.
+def _cells(ys: list[float], xs: list[float], hs, vs, tol: float) -> tuple[dict[tuple[int, int], Cell], int]:
+    """Every slot of the band grid -> its cell: neighbouring slots are one cell unless a rule runs between
+    them over at least half their common side. A region that is no rectangle (an L-shaped gap in the
+    rules) is read slot by slot; their count is returned too."""
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    uf = _UnionFind(n_r * n_c)
+    margin = tol / 2
+    for c in range(n_c - 1):  # the sides between (r, c) and (r, c + 1)
+        ruled = [(a, b) for p, a, b in vs if abs(p - xs[c + 1]) <= tol]
+        for r in range(n_r):
+            if _covered(ruled, ys[r] + margin, ys[r + 1] - margin) < RULED:
+                uf.union(r * n_c + c, r * n_c + c + 1)
+    for r in range(n_r - 1):  # the sides between (r, c) and (r + 1, c)
+        ruled = [(a, b) for p, a, b in hs if abs(p - ys[r + 1]) <= tol]
+        for c in range(n_c):
+            if _covered(ruled, xs[c] + margin, xs[c + 1] - margin) < RULED:
+                uf.union(r * n_c + c, (r + 1) * n_c + c)
+    regions: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_r):
+        for c in range(n_c):
+            regions.setdefault(uf.find(r * n_c + c), []).append((r, c))
+    cell_of: dict[tuple[int, int], Cell] = {}
+    irregular = 0
+    for slots in regions.values():
+        r0, r1 = min(r for r, _ in slots), max(r for r, _ in slots)
+        c0, c1 = min(c for _, c in slots), max(c for _, c in slots)
+        if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1):
+            for slot in slots:
+                cell_of[slot] = (r0, c0, r1 - r0 + 1, c1 - c0 + 1)
+        else:
+            irregular += 1
+            for r, c in slots:
+                cell_of[(r, c)] = (r, c, 1, 1)
+    return cell_of, irregular
 
-    A row's text stands between its edges. A short rule that ends a cell in one column, at a height
-    where the other columns print a line of text, is the end of a cell cut by a page break and drawn
-    shorter on the next page (as Chromium prints rowspan cells), not a row edge. (A header edge may
-    run between the two lines of a tall cell beside it, but it is ruled over more columns than that.)
-    """
-    if len(ys) <= 2:
-        return ys
-    marks: list[tuple[float, float, int]] = []  # (top, bottom) of a character's middle half, its column
+
+def _texts(fragments: list[Fragment], ys, xs, cell_of, tol: float) -> dict[Cell, list[tuple[Fragment, Run]]]:
+    """Characters to cells, by their centre, keeping their runs (one run's characters stay together)."""
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    texts: dict[Cell, list[tuple[Fragment, Run]]] = {}
     for f in fragments:
         for run in f.frame.runs:
+            parts: dict[Cell, list[Glyph]] = {}
             for g in run.glyphs:
-                quarter = (g.y1 - g.y0) / 4
-                col = bisect_right(xs, g.cx) - 1
-                marks.append((g.y0 + quarter + f.offset, g.y1 - quarter + f.offset, col))
-    keep = [ys[0]]
-    for y in ys[1:-1]:
-        cut = {c for top, bottom, c in marks if top < y < bottom}
-        if len(cut) >= 2:
-            ruled_at = [(a, b) for p, a, b in hs if abs(p - y) <= tol]
-            ruled = sum(1 for c in range(len(xs) - 1)
-                        if _covered(ruled_at, xs[c] + tol / 2, xs[c + 1] - tol / 2) >= RULED)
-            if len(cut) > ruled:
-                continue
-        keep.append(y)
-    keep.append(ys[-1])
-    return keep
+                if not f.top - tol <= g.cy <= f.bottom + tol:
+                    continue
+                r = min(max(bisect_right(ys, g.cy + f.offset) - 1, 0), n_r - 1)
+                c = min(max(bisect_right(xs, g.cx) - 1, 0), n_c - 1)
+                parts.setdefault(cell_of[(r, c)], []).append(g)
+            for cell, glyphs in parts.items():
+                texts.setdefault(cell, []).append((f, Run(glyphs)))
+    return texts
+
+
+def _stub_edge(ys, xs, cell_of, texts) -> int | None:
+    """The index in ``ys`` of a row edge that is ruled in fewer columns than there are cells with
+    text running across it (two at least), else None.
+
+    A row edge is a rule across most of the row; the cells that span it are the few tall ones beside
+    it (a header cell over two header rows, a group label). A rule under one column only, with the
+    row's other cells, text and all, running on across it, is no row edge: it is the end of a cell that
+    a page break cut and that Chromium draws shorter on the next page (a stub of a rule).
+    """
+    worst, worst_excess = None, 0
+    for k in range(1, len(ys) - 1):
+        ruled = 0
+        across: set[Cell] = set()
+        for c in range(len(xs) - 1):
+            above, below = cell_of[(k - 1, c)], cell_of[(k, c)]
+            if above != below:
+                ruled += 1
+            elif texts.get(above):
+                across.add(above)
+        excess = len(across) - ruled
+        if len(across) >= 2 and excess > worst_excess:
+            worst, worst_excess = k, excess
+    return worst
 
 
 _LETTER_O = re.compile(r"[0-9]*[oO][0-9oO]*")

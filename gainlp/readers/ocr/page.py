@@ -76,7 +76,7 @@ def scan(page: PageImage, seconds: float | None) -> ScannedPage:
     hs, vs, line_mask = rules.ruling_segments(rules.binarize(img), page.dpi)
     frames = _frames(hs, vs, tol)
     clean = rules.erase(img, _frame_mask(line_mask, frames, tol)) if frames else img
-    boxes = sorted(engine.detect(clean), key=lambda b: (b[1], b[0]))
+    boxes = _merge_touching(engine.detect(clean))
     if frames:
         ink = rules.binarize(clean)
         boxes = _cell_pieces(boxes + _missed_ink(ink, frames, boxes), frames, ink, tol)
@@ -88,17 +88,41 @@ def scan(page: PageImage, seconds: float | None) -> ScannedPage:
             f"page {page.number}: OCR stopped at its time limit ({seconds:g} CPU s); {unread} of {len(boxes)} "
             "text boxes not read"
         )
+    unsure = 0
     for glyphs in glyph_runs:
         glyphs = [g for g in glyphs if g.ch]
         if not glyphs or all(g.ch.isspace() for g in glyphs):
             continue
         if sum(g.score for g in glyphs) / len(glyphs) < MIN_RUN_SCORE:
+            unsure += 1
             continue
         _assign(out, glyphs)
+    if unsure:
+        out.warnings.append(f"page {page.number}: {unsure} text boxes read with too little confidence were left out")
+    for f in out.frames:
+        f.runs = _without_repeats(f.runs)
+    out.runs = _without_repeats(out.runs)
     out.seconds = time.monotonic() - t0
     out.cpu_seconds = time.process_time() - cpu0
     log.info("page %d: %d text boxes, %d tables, skew %.2f deg, %.1f s (%.1f CPU s)", page.number, len(boxes),
              len(frames), angle, out.seconds, out.cpu_seconds)
+    return out
+
+
+def _without_repeats(runs: list[Run]) -> list[Run]:
+    """Runs without the characters another (longer) run already holds at the same place: two boxes
+    that overlap read the characters they share twice ("0" as "00", "37" as "377")."""
+    def overlap(a, b) -> bool:
+        return (min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 * min(a.x1 - a.x0, b.x1 - b.x0)
+                and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.y1 - a.y0, b.y1 - b.y0))
+
+    out: list[Run] = []
+    for run in sorted(runs, key=lambda r: len(r.glyphs), reverse=True):
+        near = [k for r in out if r.x0 < run.x1 and run.x0 < r.x1 and r.y0 < run.y1 and run.y0 < r.y1
+                for k in r.glyphs]
+        mine = [g for g in run.glyphs if not any(overlap(g, k) for k in near)] if near else run.glyphs
+        if mine:
+            out.append(Run(mine))
     return out
 
 
@@ -119,6 +143,26 @@ def _assign(page: ScannedPage, glyphs) -> None:
         page.runs.append(Run(outside))
 
 
+def _merge_touching(boxes: list[tuple]) -> list[tuple]:
+    """Detected boxes that stand side by side on one line with (almost) no gap, as one box: the
+    detector sometimes boxes a thin "一" or a "、" apart from the words it belongs to, and each piece
+    read alone reads worse (and their order is lost). Boxes run across a rule are cut again later."""
+    heights = sorted(b[3] - b[1] for b in boxes)
+    if not heights:
+        return []
+    gap = 0.3 * heights[len(heights) // 2]
+    out: list[list[float]] = []
+    for b in sorted(boxes, key=lambda b: (b[0], b[1])):
+        for m in out:
+            overlap = min(m[3], b[3]) - max(m[1], b[1])
+            if overlap >= 0.6 * min(m[3] - m[1], b[3] - b[1]) and b[0] - m[2] <= gap and b[2] > m[2] - gap:
+                m[0], m[1], m[2], m[3] = min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])
+                break
+        else:
+            out.append(list(b))
+    return sorted((tuple(m) for m in out), key=lambda b: (b[1], b[0]))
+
+
 def _cell_pieces(boxes, frames: list[Frame], ink: np.ndarray, tol: float) -> list[tuple]:
     """Text boxes inside a table cut at its vertical rules, each piece narrowed to its ink.
 
@@ -126,15 +170,24 @@ def _cell_pieces(boxes, frames: list[Frame], ink: np.ndarray, tol: float) -> lis
     box), and the recogniser reads widely spaced lone digits badly; one piece per cell, as tight as
     the detector draws a box around a word, reads "0" as "0" (not "o", "。" or nothing).
     """
+    heights = sorted(b[3] - b[1] for b in boxes)
+    h_text = heights[len(heights) // 2] if heights else 0.0
     out = []
     for b in boxes:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if b[3] - b[1] < 0.75 * h_text:  # the detector drew a box round part of a lone digit only
+            b = (b[0], cy - h_text / 2, b[2], cy + h_text / 2)
         frame = next((f for f in frames if f.x0 - tol <= cx <= f.x1 + tol and f.y0 - tol <= cy <= f.y1 + tol), None)
         if frame is None:
             out.append(b)
             continue
-        cuts = sorted(s.pos for s in frame.vs if s.a0 - tol <= cy <= s.a1 + tol and b[0] + tol < s.pos < b[2] - tol)
+        rules_here = sorted(s.pos for s in frame.vs if s.a0 - tol <= cy <= s.a1 + tol)
+        cuts = [x for x in rules_here if b[0] + tol < x < b[2] - tol]
         edges = [b[0], *cuts, b[2]]
+        if cuts:  # a box run across a rule: its end pieces reach to the next rules (the box may stop
+            # short of the cell's text beyond the rule: "政3|7" of "...相关政" and "37")
+            edges[0] = max([x for x in rules_here if x < cuts[0] - tol] or [frame.x0])
+            edges[-1] = min([x for x in rules_here if x > cuts[-1] + tol] or [frame.x1])
         for a, c in zip(edges, edges[1:]):
             piece = _tighten(ink, (a, b[1], c, b[3]))
             if piece is not None:
@@ -226,10 +279,19 @@ def _frames(hs: list[rules.Segment], vs: list[rules.Segment], tol: float) -> lis
         groups.setdefault(find(i), ([], []))[0].append(h)
     for j, v in enumerate(vs):
         groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
-    frames = []
+    tables = [(gh, gv) for gh, gv in groups.values() if len(gh) >= 2 and len(gv) >= 2]
+    # a vertical rule touching no horizontal one belongs to the table whose rules start and end where
+    # it does (the border of a cell cut by the page at both ends: no rule crosses it on this page)
     for gh, gv in groups.values():
-        if len(gh) < 2 or len(gv) < 2:
+        if gh or len(gv) != 1:
             continue
+        v = gv[0]
+        for th, tv in tables:
+            if any(abs(o.a0 - v.a0) <= tol and abs(o.a1 - v.a1) <= tol for o in tv):
+                tv.append(v)
+                break
+    frames = []
+    for gh, gv in tables:
         x0 = min(min(s.a0 for s in gh), min(s.pos for s in gv))
         x1 = max(max(s.a1 for s in gh), max(s.pos for s in gv))
         y0 = min(min(s.pos for s in gh), min(s.a0 for s in gv))

@@ -87,16 +87,17 @@ def ruling_segments(ink: np.ndarray, dpi: float) -> tuple[list[Segment], list[Se
     vert = cv2.morphologyEx(vert, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_v)))
     hs = _segments(horiz, horizontal=True)
     vs = _segments(vert, horizontal=False)
-    hs, vs = _joined(hs, vs, tol=max(3.0, 0.04 * dpi))
+    hs, vs = _joined(hs, vs, tol=max(3.0, 0.04 * dpi), long=2 * min_v)
     mask = cv2.bitwise_or(horiz, vert)
     return hs, vs, mask
 
 
-def _joined(hs: list[Segment], vs: list[Segment], tol: float) -> tuple[list[Segment], list[Segment]]:
-    """The segments that make up rulings: a horizontal rule ends at a vertical rule at both ends, and a
-    vertical rule meets at least two horizontal ones (its ends may be open where a page cuts a table).
-    The strokes of characters set side by side ("本年", "企业") can line up into a long horizontal
-    stroke, but it ends in the white of a cell."""
+def _joined(hs: list[Segment], vs: list[Segment], tol: float, long: float) -> tuple[list[Segment], list[Segment]]:
+    """The segments that make up rulings: a horizontal rule ends at a vertical rule at both ends; a
+    vertical rule meets at least two horizontal ones, or one when it is long (its other end open where
+    a page cuts a table), or none when it is very long (the border of a cell that a page break cuts at
+    both ends). The strokes of characters set side by side ("本年", "企业") can line up into a long
+    horizontal stroke, but it ends in the white of a cell."""
 
     def ends_at(pos: float, at: float, others: list[Segment]) -> bool:
         return any(abs(o.pos - at) <= tol and o.a0 - tol <= pos <= o.a1 + tol for o in others)
@@ -104,8 +105,12 @@ def _joined(hs: list[Segment], vs: list[Segment], tol: float) -> tuple[list[Segm
     def touches(v: Segment, h: Segment) -> bool:
         return h.a0 - tol <= v.pos <= h.a1 + tol and v.a0 - tol <= h.pos <= v.a1 + tol
 
+    def ruling(v: Segment, hs: list[Segment]) -> bool:
+        n = sum(1 for h in hs if touches(v, h))
+        return n >= 2 or (n == 1 and v.length >= long) or v.length >= 4 * long
+
     for _ in range(4):  # dropping one may leave another hanging
-        keep_v = [v for v in vs if sum(1 for h in hs if touches(v, h)) >= 2]
+        keep_v = [v for v in vs if ruling(v, hs)]
         keep_h = [h for h in hs if ends_at(h.pos, h.a0, keep_v) and ends_at(h.pos, h.a1, keep_v)]
         if len(keep_h) == len(hs) and len(keep_v) == len(vs):
             break
