@@ -152,14 +152,18 @@ def _merge_touching(boxes: list[tuple]) -> list[tuple]:
         return []
     gap = 0.3 * heights[len(heights) // 2]
     out: list[list[float]] = []
+    last: list[tuple] = []  # the box last joined to each merged box (lines must not chain downwards)
     for b in sorted(boxes, key=lambda b: (b[0], b[1])):
-        for m in out:
-            overlap = min(m[3], b[3]) - max(m[1], b[1])
-            if overlap >= 0.6 * min(m[3] - m[1], b[3] - b[1]) and b[0] - m[2] <= gap and b[2] > m[2] - gap:
+        for m, prev in zip(out, last):
+            h = min(prev[3] - prev[1], b[3] - b[1])
+            same_line = abs((prev[1] + prev[3]) / 2 - (b[1] + b[3]) / 2) <= 0.25 * h
+            if same_line and b[0] - m[2] <= gap and b[2] > m[2] - gap:
                 m[0], m[1], m[2], m[3] = min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])
+                last[out.index(m)] = b
                 break
         else:
             out.append(list(b))
+            last.append(b)
     return sorted((tuple(m) for m in out), key=lambda b: (b[1], b[0]))
 
 
@@ -172,37 +176,34 @@ def _cell_pieces(boxes, frames: list[Frame], ink: np.ndarray, tol: float) -> lis
     """
     heights = sorted(b[3] - b[1] for b in boxes)
     h_text = heights[len(heights) // 2] if heights else 0.0
-    out = []
+    out: list[tuple[tuple, bool]] = []  # (box, whole: not cut at a rule)
     for b in boxes:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         if b[3] - b[1] < 0.75 * h_text:  # the detector drew a box round part of a lone digit only
             b = (b[0], cy - h_text / 2, b[2], cy + h_text / 2)
         frame = next((f for f in frames if f.x0 - tol <= cx <= f.x1 + tol and f.y0 - tol <= cy <= f.y1 + tol), None)
         if frame is None:
-            out.append(b)
+            out.append((b, True))
             continue
-        rules_here = sorted(s.pos for s in frame.vs if s.a0 - tol <= cy <= s.a1 + tol)
-        cuts = [x for x in rules_here if b[0] + tol < x < b[2] - tol]
+        cuts = sorted(s.pos for s in frame.vs if s.a0 - tol <= cy <= s.a1 + tol and b[0] + tol < s.pos < b[2] - tol)
         edges = [b[0], *cuts, b[2]]
-        if cuts:  # a box run across a rule: its end pieces reach to the next rules (the box may stop
-            # short of the cell's text beyond the rule: "政3|7" of "...相关政" and "37")
-            edges[0] = max([x for x in rules_here if x < cuts[0] - tol] or [frame.x0])
-            edges[-1] = min([x for x in rules_here if x > cuts[-1] + tol] or [frame.x1])
         for a, c in zip(edges, edges[1:]):
             piece = _tighten(ink, (a, b[1], c, b[3]))
             if piece is not None:
-                out.append(piece)
+                out.append((piece, not cuts))
     return _distinct(out)
 
 
-def _distinct(boxes: list[tuple]) -> list[tuple]:
-    """Boxes without those lying mostly (half their area) on a larger one: two detected boxes over
-    one word, cut at the same rule, would read it twice."""
+def _distinct(pieces: list[tuple[tuple, bool]]) -> list[tuple]:
+    """Boxes without those lying mostly (half their area) on one kept before: two detected boxes over
+    one word would read it twice. Whole detected boxes are kept first, then the pieces of boxes cut at
+    a rule, larger first: the end of a label's box reaching past a rule holds only part of the number
+    there ("3" of "37"), whose own box holds all of it."""
     def area(b) -> float:
         return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
 
     kept: list[tuple] = []
-    for b in sorted(boxes, key=area, reverse=True):
+    for b, _whole in sorted(pieces, key=lambda p: (not p[1], -area(p[0]))):
         if not any(area((max(b[0], k[0]), max(b[1], k[1]), min(b[2], k[2]), min(b[3], k[3]))) > 0.5 * area(b)
                    for k in kept if k[0] < b[2] and b[0] < k[2] and k[1] < b[3] and b[1] < k[3]):
             kept.append(b)
