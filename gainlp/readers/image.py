@@ -27,7 +27,8 @@ def read_image(raw: bytes, path: str) -> Document:
     except OcrUnavailable as e:
         raise ReadError(path, f"a page image is read by OCR: {e}") from None
     if sum(p.n_chars for p in result.pages) == 0:
-        raise ReadError(path, "no text found in the image")
+        late = next((w for w in result.warnings if "time limit" in w), None)
+        raise ReadError(path, f"no text read ({late})" if late else "no text found in the image")
     page_numbers, running = drop_margin_lines(result.pages)
     builder, merged = lay_out(result.pages)
     meta = {"pages": len(result.pages), "page_numbers_dropped": page_numbers, "running_lines_dropped": running,

@@ -60,7 +60,9 @@ def read_pdf(raw: bytes, path: str) -> Document:
     if scans:
         _ocr(raw, path, scans, pages, warnings, meta)
     if sum(p.n_chars for p in pages) < _MIN_TEXT_CHARS:
-        raise ReadError(path, "PDF has no text layer (scanned?) and no page image to read")
+        late = next((w for w in warnings if "time limit" in w), None)
+        raise ReadError(path, f"no text read from the scanned pages ({late})" if late
+                        else "PDF has no text layer (scanned?) and no page image to read")
     lines = [line for p in pages for line in p.lines]
     n_cid = sum(1 for line in lines if "(cid:" in line.text)
     if lines and n_cid > 0.3 * len(lines):
