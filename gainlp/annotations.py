@@ -432,6 +432,8 @@ def sniff_format(path: str | os.PathLike) -> str:
         return "spacy"
     objs = _load_json_objects(path)
     first = objs[0] if objs else {}
+    if first.get("gainlp") == "corrections":  # a review page's download (gainlp.review.corrections)
+        return "corrections"
     if "data" in first:
         return "label-studio"
     if "spans" in first:
@@ -441,11 +443,18 @@ def sniff_format(path: str | os.PathLike) -> str:
     return "gainlp"
 
 
+def _read_corrections(path: str | os.PathLike) -> list[AnnotatedDoc]:
+    from gainlp.review.corrections import read_annotated
+
+    return read_annotated(path)
+
+
 def read_annotations(path: str | os.PathLike, fmt: str | None = None) -> list[AnnotatedDoc]:
-    """Read an annotation file in one of :data:`FORMATS` (sniffed if ``fmt`` is None)."""
+    """Read an annotation file in one of :data:`FORMATS` (sniffed if ``fmt`` is None), or the corrections a
+    review page downloads (``fmt="corrections"``; their annotation form, see gainlp.review.corrections)."""
     fmt = fmt or sniff_format(path)
     readers = {"gainlp": read_jsonl, "label-studio": from_label_studio, "doccano": from_doccano,
-               "spacy": from_docbin}
+               "spacy": from_docbin, "corrections": _read_corrections}
     if fmt not in readers:
-        raise AnnotationError(f"unknown annotation format {fmt!r}; known: {', '.join(FORMATS)}")
+        raise AnnotationError(f"unknown annotation format {fmt!r}; known: {', '.join(readers)}")
     return readers[fmt](path)

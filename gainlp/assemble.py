@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import read_quantity
 from gainlp.rules.table_tokens import Token
-from gainlp.rules.tables import AssembledTable, assemble, table_regions, tokens_for_region
+from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import normalize, parse_cell_number
 
@@ -55,8 +56,11 @@ def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
     """(line start, heading text) per line holding SECTION spans, in order. A heading starts a line and
     is mostly printed as a line of its own: when the spans of a line cover at least half of it, the
     heading is the whole line (the model may stop a character short, or break a heading in two); else,
-    when they start the line, their own text ("一、总体情况。2021年，…"); else there is none."""
+    when they start the line, their own text ("一、总体情况。2021年，…"); else, and whenever two spans of
+    the line start with a heading's number (a body printed on one line), each span that starts with one
+    ("一、…"), from where it starts."""
     text = doc.text
+    numbering = load_spec().top_level_numbering
     lines: dict[int, list[Span]] = {}
     for s in sorted(spans, key=lambda s: s.start):
         lines.setdefault(text.rfind("\n", 0, s.start) + 1, []).append(s)
@@ -65,10 +69,15 @@ def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
         line_end = text.find("\n", group[-1].end)
         line = text[line_start: len(text) if line_end < 0 else line_end].strip()
         tagged = "".join(text[s.start:s.end] for s in group).strip()
-        if len(tagged) * 2 >= len(line):
+        numbered = [s for s in group if any(p.match(text[s.start:s.end].strip()) for p in numbering)]
+        if len(numbered) >= 2:  # several headings on one line (a body printed on one line): each its own
+            out.extend((s.start, text[s.start:s.end].strip()) for s in numbered)
+        elif len(tagged) * 2 >= len(line):
             out.append((line_start, line))
         elif not text[line_start:group[0].start].strip():
             out.append((line_start, tagged))
+        else:  # inside a line: a span that starts with a heading's number
+            out.extend((s.start, text[s.start:s.end].strip()) for s in numbered)
     return out
 
 
@@ -88,7 +97,7 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
     out = []
     for i, (number, title, start) in enumerate(found):
         end = found[i + 1][2] if i + 1 < len(found) else len(doc.text)
-        out.append(Section(number, title, start, end))
+        out.append(Section(number, title, start, end, key=spec.section(number).key))
     return out
 
 
@@ -167,36 +176,74 @@ _AFTER_COUNT = 4  # characters after a count that may make it no count ("3个" +
 
 def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:
     values = sorted((s for s in spans if s.label == "METRIC_VALUE"), key=lambda s: s.start)
-    subjects = sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start)
+    subjects = SubjectIndex(doc.text, sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start),
+                            values)
+    section_starts = [s.start for s in sections]
+    reach = list(accumulate((s.end for s in sections), max))  # the farthest end of sections[:i + 1]
     out = []
-    for v in values:
+    for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
                               after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text)
         if found is None:
             continue
         value, unit = found
-        subject = _subject_for(doc, v, subjects, values)
+        subject = subjects.subject_for(k)
         if subject is None:
             continue
-        number = next((s.number for s in sections if s.start <= v.start < s.end), None)
+        # the first section (in order) holding the value: sections[:i + 1] start at or before it
+        i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
+        number = sections[j].number if j <= i else None
         text = re.sub(r"\s+", "", doc.text[subject.start:subject.end])
         score = min(v.score, subject.score)
         out.append((Metric(text, value, unit, number, v.start, v.end), score))
     return out
 
 
-def _subject_for(doc: Document, value: Span, subjects: list[Span], values: list[Span]) -> Span | None:
+class SubjectIndex:
     """The subject a value counts: the nearest one before it in its sentence with no other value in
-    between ("主动公开信息50条"), or one right after it ("一名班子成员"), whichever is closer."""
-    def free(a: int, b: int) -> bool:
-        return not _SENTENCE_BREAK.search(doc.text[a:b]) and not any(a <= v.start < b for v in values if v is not value)
+    between ("主动公开信息50条"), or one right after it ("一名班子成员"), whichever is closer.
 
-    before = [s for s in subjects if s.end <= value.start and value.start - s.end <= SUBJECT_WINDOW
-              and free(s.end, value.start)]
-    after = [s for s in subjects if s.start >= value.end and s.start - value.end <= 2 and free(value.end, s.start)]
-    if after and (not before or after[0].start - value.end < value.start - before[-1].end):
-        return after[0]
-    return before[-1] if before else None
+    Every lookup is a bisection over sorted positions (sentence breaks, value starts, subject starts and
+    ends), so that tagging a long report costs time in proportion to its length."""
+
+    def __init__(self, text: str, subjects: list[Span], values: list[Span]) -> None:
+        self.text = text
+        self.values = values                       # sorted by start
+        self.value_starts = [v.start for v in values]
+        self.subjects = subjects                   # sorted by start
+        self.subject_starts = [s.start for s in subjects]
+        self.by_end = sorted(range(len(subjects)), key=lambda i: (subjects[i].end, i))
+        self.ends = [subjects[i].end for i in self.by_end]
+        self.breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+
+    def _free(self, a: int, b: int, value_index: int) -> bool:
+        """No sentence break in text[a:b] and no value but ``value_index`` starting in [a, b)."""
+        k = bisect_left(self.breaks, a)
+        if k < len(self.breaks) and self.breaks[k] < b:
+            return False
+        lo, hi = bisect_left(self.value_starts, a), bisect_left(self.value_starts, b)
+        return all(j == value_index for j in range(lo, hi))
+
+    def subject_for(self, value_index: int) -> Span | None:
+        value = self.values[value_index]
+        before = None  # the candidate latest in start order (ties: later in the list)
+        lo, hi = bisect_left(self.ends, value.start - SUBJECT_WINDOW), bisect_right(self.ends, value.start)
+        for k in range(lo, hi):
+            i = self.by_end[k]
+            s = self.subjects[i]
+            if s.end <= value.start and self._free(s.end, value.start, value_index) and (before is None or i > before):
+                before = i
+        after = None
+        k = bisect_left(self.subject_starts, value.end)
+        while k < len(self.subjects) and self.subjects[k].start - value.end <= 2:
+            if self._free(value.end, self.subjects[k].start, value_index):
+                after = self.subjects[k]
+                break
+            k += 1
+        b = self.subjects[before] if before is not None else None
+        if after is not None and (b is None or after.start - value.end < value.start - b.end):
+            return after
+        return b
 
 
 def read_model_layer(doc: Document, template: str, rule_sections: list[Section], layer: str = "model") -> ModelReading:
@@ -212,8 +259,8 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
     reading.year = _best(by_label.get("YEAR", []), lambda s: _parse_year(doc.text[s.start:s.end]))
     reading.published = _best(by_label.get("DATE", []), lambda s: _parse_date(doc.text[s.start:s.end]))
     # table regions: the rules' sections where they exist, the model's otherwise
-    numbers = {s.number for s in rule_sections}
-    sections = sorted(rule_sections + [s for s in reading.sections if s.number not in numbers], key=lambda s: s.start)
+    keys = {s.key for s in rule_sections}
+    sections = sorted(rule_sections + [s for s in reading.sections if s.key not in keys], key=lambda s: s.start)
     regions = table_regions(doc, sections)
     spec = load_spec()
     for name in TABLE_NAMES:
@@ -223,9 +270,25 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
             continue
         toks = _table_tokens(doc, spans, *region)
         assembled = assemble(toks, spec.table(name, template))
+        settle(assembled, template)
         reading.tables[name] = assembled if assembled.found_rows else None
     reading.metrics = model_metrics(doc, spans, sections)
     return reading
+
+
+def settled_tables(doc: Document, record: Record, layer: str = "rules") -> dict[str, tuple[int, int]]:
+    """The tables the rules read with every check passing (at least one, none failed or not assessable),
+    each with the extent of its printed cells and labels in the rules' layer: text the model need not read."""
+    status: dict[str, set[str]] = {}
+    for c in record.checks:
+        status.setdefault(c.name.split(".")[0], set()).add(c.status)
+    out: dict[str, tuple[int, int]] = {}
+    for sp in doc.layers.get(layer, []):
+        name = sp.attrs.get("table")
+        if sp.label in ("TABLE_CELL", "TABLE_LABEL") and status.get(name) == {"pass"} and record.tables.get(name):
+            s, e = out.get(name, (sp.start, sp.end))
+            out[name] = (min(s, sp.start), max(e, sp.end))
+    return out
 
 
 def provenance_of(placed_token: Token | None) -> Provenance | None:
@@ -259,7 +322,7 @@ def record_from_reading(doc: Document, reading: ModelReading, template: str) -> 
         scored = getattr(reading, name)
         if scored is not None:
             setattr(record, name, scored.value)
-            record.provenance[name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
+            record.field_provenance[name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
     for name, assembled in reading.tables.items():
         if assembled is None:
             continue

@@ -11,6 +11,7 @@ of the other columns of its row. Prose checks are data too (spec.yaml ``prose_ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from gainlp.record import Check, Metric, Number, Record
@@ -112,65 +113,73 @@ def _layout(record: Record, table: str) -> TableLayout:
     return spec.table(table, template)
 
 
-def _term(record: Record, table: str, row: str, col: str) -> Term:
-    return Term(f"{row}.{col}", record.cell(table, row, col))
+class Identity(NamedTuple):
+    """One sum the template promises: the cells of ``lhs`` add up to those of ``rhs`` ("row.col" keys of
+    one table). The checks test them on a record; the table parser reads digits run together with them."""
+
+    name: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.lhs + self.rhs
 
 
-def _row_terms(record: Record, table: str, row: str, columns: Iterable[str]) -> list[Term]:
-    """``[_term(record, table, row, c) for c in columns]``, looking the row up once (the checks' hot loop)."""
-    cells = (record.tables.get(table) or {}).get(row, {})
-    return [Term(f"{row}.{c}", cells.get(c)) for c in columns]
+@lru_cache(maxsize=None)
+def _identities(layout: TableLayout) -> tuple[Identity, ...]:
+    def total_column(name_of) -> list[Identity]:
+        return [Identity(name_of(r.key), (f"{r.key}.{TOTAL}",),
+                         tuple(f"{r.key}.{c}" for c in total_column_parts(r.columns)))
+                for r in layout.rows if TOTAL in r.columns]
 
-
-def _total_column_checks(record: Record, table: str, name_of) -> list[Check]:
-    """Per row: the total column equals the sum of the row's other columns."""
-    layout = _layout(record, table)
-    checks = []
-    for row in layout.rows:
-        name = name_of(row.key)
-        if record.tables.get(table) is None:
-            checks.append(_missing_table(name, table))
-            continue
-        parts = _row_terms(record, table, row.key, total_column_parts(row.columns))
-        checks.append(equation(name, _row_terms(record, table, row.key, (TOTAL,)), parts, table))
-    return checks
-
-
-def application_checks(record: Record) -> list[Check]:
-    layout = _layout(record, APPLICATIONS)
+    if layout.name == REVIEW_LITIGATION:
+        return tuple(total_column(lambda group: f"{REVIEW_LITIGATION}.{group}.total"))
+    if layout.name != APPLICATIONS:
+        return ()
     keys = [r.key for r in layout.rows]
     outcome_rows = keys[keys.index(INTAKE_ROWS[-1]) + 1 : keys.index(TOTAL)]
     columns = [c.key for c in layout.columns]
-    present = record.tables.get(APPLICATIONS) is not None
-    checks: list[Check] = []
-    for col in columns:
-        name = f"{APPLICATIONS}.balance.{col}"
+    out = [Identity(f"{APPLICATIONS}.balance.{col}", tuple(f"{r}.{col}" for r in INTAKE_ROWS),
+                    tuple(f"{r}.{col}" for r in (TOTAL, CARRIED_FORWARD))) for col in columns]
+    out += [Identity(f"{APPLICATIONS}.total_row.{col}", (f"{TOTAL}.{col}",),
+                     tuple(f"{r}.{col}" for r in outcome_rows)) for col in columns]
+    out += total_column(lambda row: f"{APPLICATIONS}.total_column.{row}")
+    return tuple(out)
+
+
+def table_identities(table: str, template: str) -> tuple[Identity, ...]:
+    """The sums a template's table promises, in the order the checks report them: for applications the
+    balance of each column (一 + 二 = 总计 + 结转), the total row of each column, the total column of each
+    row; for review_litigation the total of each group; none for active_disclosure."""
+    return _identities(load_spec().table(table, template))
+
+
+def _table_checks(record: Record, table: str) -> list[Check]:
+    layout = _layout(record, table)
+    present = record.tables.get(table) is not None
+    checks = []
+    for ident in _identities(layout):
         if not present:
-            checks.append(_missing_table(name, APPLICATIONS))
+            checks.append(_missing_table(ident.name, table))
             continue
-        checks.append(equation(
-            name,
-            [_term(record, APPLICATIONS, r, col) for r in INTAKE_ROWS],
-            [_term(record, APPLICATIONS, r, col) for r in (TOTAL, CARRIED_FORWARD)],
-            APPLICATIONS,
-        ))
-    for col in columns:
-        name = f"{APPLICATIONS}.total_row.{col}"
-        if not present:
-            checks.append(_missing_table(name, APPLICATIONS))
-            continue
-        checks.append(equation(
-            name,
-            [_term(record, APPLICATIONS, TOTAL, col)],
-            [_term(record, APPLICATIONS, r, col) for r in outcome_rows],
-            APPLICATIONS,
-        ))
-    checks += _total_column_checks(record, APPLICATIONS, lambda row: f"{APPLICATIONS}.total_column.{row}")
+        lhs = [_cell_term(record, table, k) for k in ident.lhs]
+        rhs = [_cell_term(record, table, k) for k in ident.rhs]
+        checks.append(equation(ident.name, lhs, rhs, table))
     return checks
 
 
+def _cell_term(record: Record, table: str, key: str) -> Term:
+    row, col = key.split(".")
+    return Term(key, ((record.tables.get(table) or {}).get(row) or {}).get(col))
+
+
+def application_checks(record: Record) -> list[Check]:
+    return _table_checks(record, APPLICATIONS)
+
+
 def review_litigation_checks(record: Record) -> list[Check]:
-    return _total_column_checks(record, REVIEW_LITIGATION, lambda group: f"{REVIEW_LITIGATION}.{group}.total")
+    return _table_checks(record, REVIEW_LITIGATION)
 
 
 # --------------------------------------------------------------------------------------------- prose
@@ -207,5 +216,5 @@ def run_checks(record: Record) -> list[Check]:
     return application_checks(record) + review_litigation_checks(record) + prose_checks(record)
 
 
-__all__ = ["Term", "equation", "balanced", "total_column_holds", "fmt_number", "run_checks", "application_checks",
+__all__ = ["Term", "Identity", "table_identities", "equation", "balanced", "total_column_holds", "fmt_number", "run_checks", "application_checks",
            "review_litigation_checks", "prose_checks", "first_metric"]

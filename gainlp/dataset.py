@@ -95,17 +95,24 @@ def token_scores_to_char_scores(offsets: Sequence[Sequence[int]], token_scores: 
                         dtype=np.float32)
     out = np.zeros((n_chars, scores.shape[1]), dtype=np.float32)
     out[:, lab2id[OUTSIDE]] = 1.0
-    b_to_i = [(i, lab2id["I-" + t[2:]]) for i, t in id2label.items() if t.startswith("B-")]
-    for t, (s, e) in enumerate(offsets):
-        if e <= s:
-            continue
-        out[s] = scores[t]
-        if e - s > 1:
-            cont = scores[t].copy()
-            for b, i in b_to_i:
-                cont[i] += cont[b]
-                cont[b] = 0.0
-            out[s + 1 : e] = cont
+    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    real = np.nonzero(off[:, 1] > off[:, 0])[0]
+    if not len(real):
+        return out
+    starts, lengths = off[real, 0], off[real, 1] - off[real, 0]
+    out[starts] = scores[real]
+    longer = lengths > 1
+    if longer.any():  # the characters after a token's first: its B-X mass on I-X
+        b_ids = [i for i, t in id2label.items() if t.startswith("B-")]
+        i_ids = [lab2id["I-" + id2label[b][2:]] for b in b_ids]
+        cont = scores[real[longer]].copy()
+        cont[:, i_ids] += cont[:, b_ids]
+        cont[:, b_ids] = 0.0
+        rest = lengths[longer] - 1
+        token_of = np.repeat(np.arange(len(cont)), rest)
+        first = np.repeat(starts[longer] + 1, rest)
+        step = np.arange(len(token_of)) - np.repeat(np.cumsum(rest) - rest, rest)
+        out[first + step] = cont[token_of]
     return out
 
 
@@ -131,9 +138,27 @@ def _token_label_ids(offsets, special, char_ids: Sequence[int], label2id: Mappin
             out.append(IGNORE)
             continue
         lab = char_ids[s]
+        if lab == IGNORE:
+            out.append(IGNORE)
+            continue
         if lab == outside and e - s > 1:
             lab = next((c for c in char_ids[s + 1 : e] if c in b_ids), outside)
         out.append(lab)
+    return out
+
+
+def trim_offsets(text: str, offsets: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """Token offsets without the white space a token starts with ("▁2021" after a line break covers the
+    break), so that a label or score given to the token lands on its printed characters. A token of
+    white space only keeps its extent."""
+    out = [tuple(o) for o in offsets]
+    for k, (s, e) in enumerate(out):
+        if e - s > 1 and text[s].isspace():
+            t = s
+            while t < e and text[t].isspace():
+                t += 1
+            if t < e:
+                out[k] = (t, e)
     return out
 
 
@@ -147,14 +172,14 @@ def encode_windows(text: str, wins: Sequence[tuple[int, int]], tokenizer, char_t
                     return_special_tokens_mask=True, truncation=False, add_special_tokens=True)
     limit = getattr(tokenizer, "model_max_length", None)
     label2id = label2id or default_label2id()
-    char_ids = [label2id[t] for t in char_tags] if char_tags is not None else None
+    char_ids = [IGNORE if t is None else label2id[t] for t in char_tags] if char_tags is not None else None
     rows = []
     for k, (ws, we) in enumerate(wins):
         n_tokens = len(enc["input_ids"][k])
         if limit is not None and limit < 10**6 and n_tokens > limit:
             raise ValueError(f"window {(ws, we)} gives {n_tokens} tokens, more than the tokenizer's "
                              f"model_max_length {limit}; use a smaller max_chars")
-        offsets = enc["offset_mapping"][k]
+        offsets = trim_offsets(text[ws:we], enc["offset_mapping"][k])
         row = {"input_ids": enc["input_ids"][k], "attention_mask": enc["attention_mask"][k],
                "window_start": ws, "window_end": we, "offset_mapping": offsets}
         if char_ids is not None:
@@ -220,7 +245,8 @@ def split_counts(n: int, fractions: Sequence[float]) -> list[int]:
 
 def assign_splits(docs: Sequence[AnnotatedDoc], splits: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0,
                   split_key: str | None = None) -> dict[str, str]:
-    """doc id -> split name. By ``meta[split_key]`` if given, else a seeded shuffle of the sorted ids."""
+    """doc id -> split name. By ``meta[split_key]`` if given, else a seeded shuffle of the sorted ids;
+    partly labelled documents (``meta["trusted"]``) always train."""
     if len(splits) != 3 or any(f < 0 for f in splits) or abs(sum(splits) - 1) > 1e-6:
         raise ValueError(f"splits must be three non-negative fractions summing to 1, got {splits}")
     ids = sorted({d.id for d in docs})
@@ -234,8 +260,10 @@ def assign_splits(docs: Sequence[AnnotatedDoc], splits: Sequence[float] = (0.8, 
             if out.setdefault(d.id, value) != value:
                 raise ValueError(f"doc id {d.id!r} appears with two different splits")
         return out
+    partial = {d.id for d in docs if "trusted" in d.meta}  # partly labelled: scores on them would mislead
+    ids = [i for i in ids if i not in partial]
     random.Random(seed).shuffle(ids)
-    out, i = {}, 0
+    out, i = {doc_id: "train" for doc_id in partial}, 0
     for name, count in zip(SPLITS, split_counts(len(ids), splits)):
         out.update((doc_id, name) for doc_id in ids[i : i + count])
         i += count
@@ -251,6 +279,19 @@ def _features():
         "window_start": Value("int32"), "window_end": Value("int32"),
         "offset_mapping": List(List(Value("int32"), length=2)),
     })
+
+
+def trusted_tags(doc: AnnotatedDoc) -> list[str | None]:
+    """The document's BIO tags, None (left out of the loss) outside ``meta["trusted"]`` when it has one
+    (real reports weak-labelled by the rules: gainlp.model.weak)."""
+    tags: list[str | None] = list(spans_to_bio(doc.text, doc.spans))
+    trusted = doc.meta.get("trusted")
+    if trusted is None:
+        return tags
+    keep = np.zeros(len(tags), dtype=bool)
+    for s, e in trusted:
+        keep[s:e] = True
+    return [t if k else None for t, k in zip(tags, keep)]
 
 
 def build_token_dataset(docs: list[AnnotatedDoc], tokenizer, max_chars: int = 512, stride: int = 128,
@@ -269,7 +310,7 @@ def build_token_dataset(docs: list[AnnotatedDoc], tokenizer, max_chars: int = 51
     where = assign_splits(docs, splits, seed, split_key)
     columns = {name: {c: [] for c in _features()} for name in SPLITS}
     for doc in tqdm(docs, desc="windowing", unit="doc", disable=None):
-        tags = spans_to_bio(doc.text, doc.spans)
+        tags = trusted_tags(doc)
         cols = columns[where[doc.id]]
         for row in encode_windows(doc.text, windows(len(doc.text), max_chars, stride), tokenizer, tags, label2id):
             row["doc_id"] = doc.id

@@ -5,6 +5,7 @@ form (one dotted key per cell) that records.csv and the gold files use.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -12,6 +13,29 @@ from gainlp.template import TABLE_NAMES, load_spec
 
 Number = int | float | None
 METRIC_KEY = "narrative_metrics."  # provenance key prefix of the i-th narrative metric
+# the largest magnitude a value may have: every integer up to it is exact as a float (Parquet, JSON
+# readers in other languages); a larger figure in a report is a misreading or a run-together number
+MAX_VALUE = 2**53
+
+
+def representable(value: Any) -> bool:
+    """A finite number no larger than MAX_VALUE (None counts: it is a null)."""
+    if value is None or isinstance(value, bool):
+        return True
+    if type(value) is int:  # the usual case, first
+        return -MAX_VALUE <= value <= MAX_VALUE
+    try:
+        return math.isfinite(value) and abs(value) <= MAX_VALUE
+    except (TypeError, OverflowError):
+        return False
+
+
+@dataclass
+class Versions:
+    """What produced a record: the gainlp version and the model (``name@digest``; None: rules only)."""
+
+    gainlp: str
+    model: str | None = None
 
 
 @dataclass
@@ -23,10 +47,13 @@ class Source:
 
 @dataclass
 class Section:
-    number: int
+    number: int  # its place among the report's sections, 1 for the first (the printed 一、二、… in order)
     title: str
     start: int
     end: int
+    # which of the template's six sections it is (spec.yaml sections: overview, active_disclosure,
+    # applications, review_litigation, problems, other_matters); None for a section of the report's own
+    key: str | None = None
 
 
 @dataclass
@@ -50,6 +77,17 @@ class Check:
     PASS = "pass"
     FAIL = "fail"
     NOT_ASSESSABLE = "not_assessable"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record-format.md keys, and ``cells`` (the cells compared) when the check names them."""
+        out: dict[str, Any] = {"name": self.name, "status": self.status, "detail": self.detail}
+        if self.cells:
+            out["cells"] = list(self.cells)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Check":
+        return cls(d["name"], d["status"], d.get("detail", ""), tuple(d.get("cells", ())))
 
 
 @dataclass
@@ -79,6 +117,19 @@ class Provenance:
 
 
 @dataclass
+class Ambiguity:
+    """Table cells that printed digits leave open: every reading of them that fits the table's checks
+    (and, once narrowed, the prose and the neighbouring years) equally well. The cells are null in the
+    table; each reading gives values to all of ``cells``, in order."""
+
+    table: str
+    cells: list[str]  # "row.col" keys of the table
+    readings: list[list[int | float | None]]
+    start: int  # where the printed digits stand (the first to the last piece)
+    end: int
+
+
+@dataclass
 class Record:
     source: Source
     agency: str | None = None
@@ -94,6 +145,10 @@ class Record:
     checks: list[Check] = field(default_factory=list)
     provenance: dict[str, Provenance] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # where agency, year and published came from; in the JSON they join "provenance" under those keys
+    field_provenance: dict[str, Provenance] = field(default_factory=dict)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
+    versions: Versions | None = None  # written as "versions" when set (batch outputs always set it)
 
     # ------------------------------------------------------------------ cells
 
@@ -127,6 +182,30 @@ class Record:
     def metric_provenance(self, i: int) -> Provenance | None:
         return self.provenance.get(f"{METRIC_KEY}{i}")
 
+    def drop_unrepresentable(self) -> list[str]:
+        """Null every table cell and drop every narrative metric whose value is not a finite number of
+        at most MAX_VALUE (a 400-digit figure parses to infinity), with a warning each; the warnings."""
+        added: list[str] = []
+        for name, table in self.tables.items():
+            for row, cols in (table or {}).items():
+                for col, value in cols.items():
+                    if value is not None and not representable(value):
+                        cols[col] = None
+                        prov = self.provenance.get(f"tables.{name}.{row}.{col}")
+                        where = f" (characters {prov.start}-{prov.end})" if prov else ""
+                        added.append(f"tables.{name}.{row}.{col}: value too large to be a count{where}; left null")
+        keep = []
+        for i, m in enumerate(self.narrative_metrics):
+            if representable(m.value):
+                keep.append((m, self.metric_provenance(i)))
+            else:
+                added.append(f"narrative metric {m.subject!r}: value too large to be a count "
+                              f"(characters {m.start}-{m.end}); dropped")
+        if len(keep) != len(self.narrative_metrics):
+            self.set_metrics([(m, p or Provenance("rules", m.start, m.end)) for m, p in keep])
+        self.warnings.extend(added)
+        return added
+
     def flat(self) -> dict[str, dict[str, Number] | None]:
         """Per table, its cells as ``{"row.col": value}`` (None for a missing table)."""
         out: dict[str, dict[str, Number] | None] = {}
@@ -147,9 +226,11 @@ class Record:
             "sections": [asdict(s) for s in self.sections],
             "tables": self.tables,
             "narrative_metrics": [asdict(m) for m in self.narrative_metrics],
-            "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in self.checks],
-            "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "provenance": {k: v.to_dict() for k, v in {**self.field_provenance, **self.provenance}.items()},
             "warnings": list(self.warnings),
+            "ambiguities": [asdict(a) for a in self.ambiguities],
+            **({"versions": asdict(self.versions)} if self.versions is not None else {}),
         }
 
     @classmethod
@@ -163,9 +244,12 @@ class Record:
             sections=[Section(**s) for s in d.get("sections", [])],
             tables=d.get("tables") or {name: None for name in TABLE_NAMES},
             narrative_metrics=[Metric(**m) for m in d.get("narrative_metrics", [])],
-            checks=[Check(**c) for c in d.get("checks", [])],
-            provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items()},
+            checks=[Check.from_dict(c) for c in d.get("checks", [])],
+            provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k not in FIELDS},
             warnings=list(d.get("warnings", [])),
+            field_provenance={k: Provenance(**v) for k, v in d.get("provenance", {}).items() if k in FIELDS},
+            ambiguities=[Ambiguity(**a) for a in d.get("ambiguities", [])],
+            versions=Versions(**d["versions"]) if d.get("versions") else None,
         )
 
     def csv_row(self) -> dict[str, Any]:
@@ -187,6 +271,9 @@ class Record:
             for k, v in (cells or {}).items():
                 row[f"{name}.{k}"] = v
         return row
+
+
+FIELDS = ("agency", "year", "published")  # the scalar fields with a provenance of their own
 
 
 def csv_columns() -> list[str]:

@@ -105,7 +105,7 @@ class _WrongTagger:
     """A model that reads 行政处罚's value wrong (it misses "12" and takes the next row's "0") and sees
     nothing else."""
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         start = doc.text.index("行政处罚 12")
         zero = doc.text.index("行政强制 0") + 5
         doc.layers["model"] = [Span(start, start + 4, "TABLE_LABEL", "model", 0.6),
@@ -135,7 +135,7 @@ def test_combination_keeps_the_more_confident_reading_and_records_provenance():
 class _FillingTagger:
     """A model that finds a metric the rules do not know."""
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         doc.layers["model"] = [_span(doc, "无", "METRIC_SUBJECT", score=0.95)]
         return doc.layers["model"]
 
@@ -158,7 +158,7 @@ class _MetricTagger:
     def __init__(self, score):
         self.score = score
 
-    def tag(self, doc):
+    def tag(self, doc, skip=()):
         s = self.score
         doc.layers["model"] = [
             _span(doc, "以前制发", "METRIC_SUBJECT", score=s), _span(doc, "136件", "METRIC_VALUE", score=s),
@@ -187,7 +187,7 @@ def test_a_sure_model_adds_a_count_no_rule_reads():
     assert [(m.value, m.unit) for m in rules.narrative_metrics] == [(12, "期")]
 
     class Tagger:
-        def tag(self, doc):
+        def tag(self, doc, skip=()):
             doc.layers["model"] = [_span(doc, "办理信访事项", "METRIC_SUBJECT"), _span(doc, "56宗", "METRIC_VALUE")]
             return doc.layers["model"]
 
@@ -195,3 +195,91 @@ def test_a_sure_model_adds_a_count_no_rule_reads():
     assert [(m.subject, m.value, m.unit) for m in got.narrative_metrics] == [
         ("办理信访事项", 56, "宗"), ("编印简报", 12, "期")]
     assert got.metric_provenance(0).method == "model" and got.metric_provenance(1).method == "rules"
+
+
+class _MetadataTagger:
+    """A model that reads the agency and year, with the given confidence and agency text."""
+
+    def __init__(self, agency: str, score: float):
+        self.agency, self.score = agency, score
+
+    def tag(self, doc, skip=()):
+        doc.layers["model"] = [_span(doc, self.agency, "AGENCY", score=self.score),
+                               _span(doc, "2022", "YEAR", score=self.score)]
+        return doc.layers["model"]
+
+
+def test_rules_metadata_has_provenance():
+    rec = extract_document(read_text(TEXT))
+    prov = rec.field_provenance["agency"]
+    assert rec.agency == "某县教育局" and prov.method == "rules"
+    assert read_text(TEXT).text[prov.start:prov.end] == "某县教育局"
+    assert rec.field_provenance["year"].method == "rules" and rec.year == 2022
+
+
+def test_the_model_agency_where_the_rules_read_none_or_an_implausible_one():
+    sure = extract_document(read_text(TEXT), tagger=_MetadataTagger("某县教育局", 0.9))
+    assert sure.agency == "某县教育局" and sure.field_provenance["agency"].method == "model"  # it confirms
+    assert sure.field_provenance["agency"].confidence == 0.9 and sure.field_provenance["year"].method == "model"
+    # a name that does not end like a body's ("某县教育"), or a model that is unsure: the rules' stands
+    for agency, score in (("某县教育", 0.95), ("某县教育局", 0.3)):
+        rec = extract_document(read_text(TEXT), tagger=_MetadataTagger(agency, score))
+        assert rec.agency == "某县教育局" and rec.field_provenance["agency"].method == "rules", (agency, score)
+    # both plausible and different: the rules' stands, with a warning naming the model's
+    text = TEXT.replace("全年主动公开", "某县教育局办公室全年主动公开")
+    rec = extract_document(read_text(text), tagger=_MetadataTagger("某县教育局办公室", 0.95))
+    assert rec.agency == "某县教育局" and "某县教育局办公室" in rec.warnings[-1]
+    # the rules' value fails the check: the model's decides
+    from gainlp.assemble import ModelReading, Scored
+    from gainlp.combine import _merge_metadata
+    from gainlp.document import Span
+
+    rec = extract_document(read_text(TEXT))
+    rec.agency = "标题某县教育局"
+    _merge_metadata(rec, ModelReading(agency=Scored("某县教育局", Span(0, 5, "AGENCY", "model", 0.8))))
+    assert rec.agency == "某县教育局" and rec.field_provenance["agency"].method == "model"
+
+
+def test_model_sections_decide_and_the_rules_fill_the_rest():
+    from gainlp.assemble import ModelReading
+    from gainlp.combine import _merge_sections
+    from gainlp.record import Section
+
+    rec = extract_document(read_text(TEXT))
+    rules = [(s.key, s.start) for s in rec.sections]
+    assert len(rules) >= 2 and rules[0][0] == "overview"
+    first = rec.sections[0]
+    moved = Section(1, "总体情况", first.start + 1, rec.sections[1].start, key=first.key)
+    _merge_sections(rec, ModelReading(sections=[moved]))
+    assert [(s.key, s.start) for s in rec.sections] == [(first.key, moved.start)] + rules[1:]
+    assert [s.number for s in rec.sections] == list(range(1, len(rules) + 1))
+    assert all(a.end == b.start for a, b in zip(rec.sections, rec.sections[1:]))
+    # a model heading out of the template's order: the rules' stand, with a warning
+    before = [(s.key, s.start) for s in rec.sections]
+    late = Section(1, "总体情况", len(TEXT) - 1, len(TEXT), key="overview")
+    _merge_sections(rec, ModelReading(sections=[late]))
+    assert [(s.key, s.start) for s in rec.sections] == before and "disagree" in rec.warnings[-1]
+
+
+def test_metadata_provenance_in_the_json_and_back():
+    from gainlp.record import Record
+
+    rec = extract_document(read_text(TEXT))
+    data = rec.to_dict()
+    assert data["provenance"]["agency"]["method"] == "rules" and "tables" not in data["provenance"]["agency"]
+    back = Record.from_dict(data)
+    assert back.field_provenance == rec.field_provenance and back.provenance == rec.provenance
+
+
+def test_headings_inside_a_one_line_body():
+    """A scraped page prints the whole body on one line: headings the model tags inside it, each starting
+    with its number, are sections; a tagged phrase without a number is not."""
+    text = ("某县教育局2022年政府信息公开工作年度报告 一、总体情况 全年主动公开政府信息120条。"
+            "二、主动公开政府信息情况 规章 0 三、收到和处理政府信息公开申请情况 无")
+    doc = read_text(text)
+    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "主动公开政府信息", "SECTION"),
+             _span(doc, "二、主动公开政府信息情况", "SECTION"), _span(doc, "三、收到和处理政府信息公开申请情况", "SECTION")]
+    secs = model_sections(doc, spans)
+    assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"),
+                                                   (3, "收到和处理政府信息公开申请情况")]
+    assert secs[0].start == text.index("一、总体情况")

@@ -5,8 +5,8 @@ import pytest
 
 from gainlp.document import Cell, Document, Table
 from gainlp.rules.table_tokens import Token, detect_layout, tokens_from_text
-from gainlp.rules.run_together import readings, rows_readings
-from gainlp.rules.tables import assemble, parse_tables
+from gainlp.rules.run_together import readings, row_readings
+from gainlp.rules.tables import assemble, parse_tables, settle
 from gainlp.template import load_spec
 
 
@@ -20,6 +20,13 @@ def _v(text, row_break=False, glued=False):
 
 def _l(text, row_break=False):
     return Token("label", text, 0, len(text), None, row_break)
+
+
+def _read(toks, table: str, template: str = "2021"):
+    """assemble + settle: the table as the parser reads it from these tokens."""
+    t = assemble(toks, load_spec().table(table, template))
+    settle(t, template)
+    return t
 
 
 def test_assemble_hand_made_stream_with_header_words_that_equal_row_labels():
@@ -56,28 +63,90 @@ def test_readings_of_run_together_numbers():
     assert (46, -17, 166) in readings("46-17166", 3)  # a signed 本年增/减 between two counts
     assert readings("１３０．００", 1) == [(130.0,)]
     assert readings("2,54455400003,098", 7).count((2544, 554, 0, 0, 0, 0, 3098)) == 1
-    rows = [("a", "b", "total")] * 2
-    consistent = lambda cols, r: r[0] + r[1] == r[2]  # noqa: E731
-    assert rows_readings("123000", rows, consistent) == [(1, 2, 3, 0, 0, 0)]
-    assert rows_readings("1230000", rows, consistent) == []  # "00" is no number
+
+
+def test_row_readings_over_pieces_with_their_spans():
+    # white space where the page had it ("&nbsp;" padding), digits together where it had none
+    found = row_readings(["10", "0", "1", "200", "0", "0", "0", "0", "0", "0", "00"], 15).found
+    assert [values for values, _ in found] == [(1, 0, 0, 1, 2) + (0,) * 10]
+    _, spans = found[0]
+    assert spans[:2] == ((0, 0, 1), (0, 1, 2)) and spans[4] == (3, 0, 1)  # "10" -> 1|0, "200" -> 2|0|0
+    # a blank piece is one empty cell
+    assert [v for v, _ in row_readings(["3", None, "12"], 4).found] == [(3, None, 1, 2)]
+    assert row_readings(["00", "0"], 2).found == []  # three cells printed for two columns
+    assert len(row_readings(["191000019"], 7).found) == 7
+    # too many to list: the list says it is incomplete; a rule per group of cells prunes it
+    many = row_readings(["00022841273902503411958112"], 15)
+    assert not many.complete
+    total = lambda g: g[-1] == sum(g[:-1])  # noqa: E731
+    grouped = row_readings(["00022841273902503411958112"], 15, groups=[(5, total)] * 3)
+    assert grouped.complete and len(grouped.found) == 2
 
 
 def test_run_together_digits_resolved_by_row_sum_or_left_null_with_warning():
-    layout = load_spec().table("applications", "2021")
-    t = assemble([_l("一、本年新收政府信息公开申请数量"), Token("value", "1000001", 0, 7, None, glued=True)], layout)
+    t = _read([_l("一、本年新收政府信息公开申请数量"), Token("value", "1000001", 0, 7, None, glued=True)], "applications")
     assert list(t.values()["new_received"].values()) == [1, 0, 0, 0, 0, 0, 1]
-    layout2 = load_spec().table("active_disclosure", "2021")
-    t2 = assemble([_l("行政规范性文件"), Token("value", "8855698", 0, 7, None, glued=True)], layout2)
+    t2 = _read([_l("行政规范性文件"), Token("value", "8855698", 0, 7, None, glued=True)], "active_disclosure")
     assert all(v is None for v in t2.values()["normative_documents"].values())
     assert any("ambiguous" in w and "8855698" in w for w in t2.warnings)
+    amb = t2.ambiguities[0]
+    assert amb.cells == ["normative_documents.issued", "normative_documents.abolished", "normative_documents.in_force"]
+    assert [8, 85, 5698] in amb.readings and [88, 55, 698] in amb.readings
+    cands = t2.cells["normative_documents"]["issued"].candidates
+    assert 8 in cands and 88 in cands and 885 in cands
 
 
-def test_run_together_digits_resolved_by_prose_figures():
-    layout = load_spec().table("active_disclosure", "2021")
-    t = assemble([_l("行政规范性文件"), Token("value", "8855698", 0, 7, None, glued=True)], layout,
-                 prose_numbers={88, 698})
-    assert t.values()["normative_documents"] == {"issued": 88, "abolished": 55, "in_force": 698}
-    assert any("prose" in w for w in t.warnings)
+def _digits_row(label: str, digits: str) -> list[Token]:
+    return [_l(label), Token("value", digits, 0, len(digits), None, glued=True)]
+
+
+def test_one_solver_reads_the_whole_table_together():
+    """Table 3 of a real report (pingtan-zrz-2023), every row run together. "191000019" alone has seven
+    readings; with the 自然人 column balance (19 new = 19 in all) and the total row of each column, one
+    breaks two sums fewer than any other: the printed inconsistency (总计 19 < 19 + 1, 商业企业 1 with no
+    application) is kept and its checks fail, rather than a reading that breaks more sums."""
+    printed = {"new_received": "190000019", "granted": "6000006", "partially_granted": "8100008",
+               "unavailable_not_held": "4000004", "other_other": "1000001", "total": "191000019"}
+    layout = load_spec().table("applications", "2021")
+    toks = []
+    for row in layout.rows:
+        toks += _digits_row(row.labels[0], printed.get(row.key, "0000000"))
+    t = _read(toks, "applications")
+    assert list(t.values()["total"].values()) == [19, 1, 0, 0, 0, 0, 19]
+    assert any("fail as printed" in w for w in t.warnings)
+    assert not t.ambiguities
+    # without the rows that tie the columns down, the same digits are left open, never guessed
+    t2 = _read(_digits_row("一、本年新收政府信息公开申请数量", "190000019") + _digits_row("（七）总计", "191000019"),
+               "applications")
+    total = t2.values()["total"]
+    assert total["natural_person"] is None and total["total"] is None  # 1|9|10…, 19|1|…, 191|…
+    assert total["social_welfare"] == 0 and total["legal_services"] == 0  # the same in every reading
+    assert any("191000019" in w and "ambiguous" in w for w in t2.warnings)
+
+
+def test_table_four_run_together_read_by_its_group_sums():
+    t = _read([_l("行政复议"), _l("总计"), Token("value", "10000100000000000", 0, 17, None, glued=True)],
+              "review_litigation")
+    assert t.values()["reconsideration"] == {"upheld": 10, "corrected": 0, "other": 0, "pending": 0, "total": 10}
+    assert all(v == 0 for v in t.values()["litigation_direct"].values())
+
+
+def test_run_together_digits_narrowed_by_the_figure_in_the_prose():
+    from gainlp.record import Metric, Record, Source
+    from gainlp.rules.solve import narrow_with_prose
+
+    t = _read(_digits_row("一、本年新收政府信息公开申请数量", "2110000211"), "applications")
+    assert t.ambiguities, t.warnings  # (2,11,…,13)? no: the row sums admit several readings
+    rec = Record(Source(None, "", "txt"), template="2021")
+    rec.tables["applications"] = t.values()
+    rec.ambiguities = t.ambiguities
+    totals = {r[-1] for r in t.ambiguities[0].readings}
+    assert len(totals) > 1
+    target = sorted(totals)[0]
+    rec.narrative_metrics = [Metric("收到政府信息公开申请", target, "件", 1, 0, 5)]
+    narrow_with_prose(rec)
+    assert rec.tables["applications"]["new_received"]["total"] == target
+    assert any("prose" in w for w in rec.warnings)
 
 
 def test_detect_layouts():

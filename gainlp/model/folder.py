@@ -2,13 +2,19 @@
 
 Contents::
 
-    model.safetensors      weights (float32, or float16 if the run asked for it; loaded as float32)
+    model.safetensors      torch weights (float32, or float16 if the run asked for it; loaded as float32),
+                           for continued training
+    model.onnx             the same network for inference (int8 or fp32; see gainlp.model.export)
     config.json            the transformers config, with id2label / label2id
     tokenizer.json ...     the tokenizer (``save_pretrained`` files)
     train_config.yaml      the resolved training config, to repeat the run
     gainlp.json            :class:`ModelInfo`: version, labels, creation time, training config, metrics,
                            data fingerprint, training time, size
     README.md              a model card generated from gainlp.json
+    NOTICE                 licence notices of what the model was made from (a pretrained base)
+
+:func:`ship_model_folder` copies what inference reads (no torch weights) into the folder the package
+ships (``gainlp/models/gainlp-zh-base``).
 
 ``size_bytes`` counts every file of the folder except gainlp.json and README.md (which describe it).
 :func:`save_model_folder` writes into a temporary sibling folder and renames it into place, so a reader
@@ -35,7 +41,12 @@ INFO_FILE = "gainlp.json"
 CONFIG_FILE = "train_config.yaml"
 CARD_FILE = "README.md"
 WEIGHTS_FILE = "model.safetensors"
-_DESCRIBING = {INFO_FILE, CARD_FILE}
+ONNX_FILE = "model.onnx"
+NOTICE_FILE = "NOTICE"
+_DESCRIBING = {INFO_FILE, CARD_FILE, NOTICE_FILE}
+# what inference reads: the files a shipped model folder holds
+INFERENCE_FILES = (ONNX_FILE, "tokenizer.json", "tokenizer_config.json", "config.json", INFO_FILE, CARD_FILE,
+                   NOTICE_FILE, CONFIG_FILE)
 
 
 class ModelFolderError(ValueError):
@@ -58,6 +69,9 @@ class ModelInfo:
     stride: int = 128
     base: str = "scratch"           # what training started from
     parameters: int = 0
+    onnx: str = ""                  # dtype of model.onnx (int8 | fp32), "" when the folder has none
+    onnx_bytes: int = 0             # size of model.onnx: what the installed package carries
+    notice: str = ""                # licence notices of the base (written to NOTICE)
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelInfo":
@@ -106,8 +120,29 @@ def _readable(folder: Path) -> None:
         os.chmod(f, 0o666 & ~umask)
 
 
+def _name_tokenizer_class(folder: Path) -> None:
+    """tokenizer_config.json names PreTrainedTokenizerFast (transformers 5 writes its backend's name; an
+    XLM-R slow class, which some versions pick for these pieces, turns "，：；" into unknowns)."""
+    path = folder / "tokenizer_config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
+    path.write_text(json.dumps(cfg, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _move_into_place(tmp: Path, path: Path) -> None:
+    """Make the finished folder ``tmp`` readable and rename it to ``path``, replacing what is there."""
+    _readable(tmp)
+    old = None
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+        os.rename(path, old / path.name)
+    os.rename(tmp, path)
+    if old is not None:
+        shutil.rmtree(old)
+
+
 def save_model_folder(model: Any, tokenizer: Any, path: str | os.PathLike, info: ModelInfo,
-                      save_dtype: str = "float32") -> Path:
+                      save_dtype: str = "float32", onnx: str | None = None) -> Path:
     """Write the model folder at ``path`` atomically (replacing an existing gainlp model folder there)."""
     import torch
 
@@ -123,6 +158,14 @@ def save_model_folder(model: Any, tokenizer: Any, path: str | os.PathLike, info:
                      for k, v in model.state_dict().items()}
         model.save_pretrained(tmp, state_dict=state)
         tokenizer.save_pretrained(tmp)
+        _name_tokenizer_class(tmp)
+        if onnx:
+            from gainlp.model.export import export_onnx
+
+            export_onnx(model, tmp / ONNX_FILE, dtype=onnx)
+            info = dataclasses.replace(info, onnx=onnx, onnx_bytes=(tmp / ONNX_FILE).stat().st_size)
+        if info.notice:
+            (tmp / NOTICE_FILE).write_text(info.notice, encoding="utf-8")
         (tmp / CONFIG_FILE).write_text(
             yaml.safe_dump(info.training_config, allow_unicode=True, sort_keys=False), encoding="utf-8")
         info = dataclasses.replace(
@@ -132,18 +175,32 @@ def save_model_folder(model: Any, tokenizer: Any, path: str | os.PathLike, info:
         (tmp / INFO_FILE).write_text(json.dumps(dataclasses.asdict(info), ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
         (tmp / CARD_FILE).write_text(model_card(info, name=path.name), encoding="utf-8")
-        _readable(tmp)
-        old = None
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            os.rename(path, old / path.name)
-        os.rename(tmp, path)
-        if old is not None:
-            shutil.rmtree(old)
+        _move_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def ship_model_folder(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Copy the inference files of model folder ``src`` to ``dst`` (atomically, replacing a model there)."""
+    src, dst = Path(src), Path(dst)
+    read_info(src)
+    if not (src / ONNX_FILE).is_file():
+        raise ModelFolderError(f"{src} has no {ONNX_FILE} to ship")
+    if dst.exists() and not is_model_folder(dst) and any(dst.iterdir()):
+        raise ModelFolderError(f"{dst} exists and is not a gainlp model folder; refusing to replace it")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
+    try:
+        for name in INFERENCE_FILES:
+            if (src / name).is_file():
+                shutil.copy2(src / name, tmp / name)
+        _move_into_place(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dst
 
 
 def read_info(path: str | os.PathLike) -> ModelInfo:
@@ -211,7 +268,8 @@ def model_card(info: ModelInfo, name: str = "gainlp model") -> str:
         f"| created | {info.created} |",
         f"| base | {info.base} |",
         f"| parameters | {info.parameters:,} |",
-        f"| size on disk | {info.size_bytes / 1e6:.1f} MB |",
+        f"| size on disk | {info.size_bytes / 1e6:.1f} MB (model.onnx, {info.onnx or 'none'}: "
+        f"{info.onnx_bytes / 1e6:.1f} MB) |",
         f"| window | {info.max_chars} characters, overlap {info.stride} |",
         f"| training time | {info.train_seconds / 60:.1f} min |",
     ]

@@ -1,26 +1,30 @@
 """Run a trained model folder over documents: windows in, labelled character spans out.
 
 ``Tagger.from_folder(path).tag(doc)`` cuts the text into the windows the model was trained on
-(:func:`gainlp.dataset.windows`), scores them in batches (windows of several documents share a batch
-in :meth:`Tagger.char_probs_many`), puts one probability row back on each character
+(:func:`gainlp.dataset.windows`), scores them in batches (a batch holds the windows of one document only,
+:meth:`Tagger.char_probs_many`), puts one probability row back on each character
 (:func:`gainlp.dataset.merge_window_scores`), decodes the per-character BIO argmax into spans and stores
 them in ``doc.layers["model"]``. :func:`evaluate_docs` scores the same decoding against gold spans.
+
+The network behind a tagger is either a torch model (training, evaluation during training) or a folder's
+``model.onnx`` run by onnxruntime (extraction: :mod:`gainlp.model.runtime`, no torch needed).
 """
 from __future__ import annotations
 
 import os
 from collections import deque
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from gainlp.annotations import LabeledSpan, spans_to_bio
 from gainlp.dataset import encode_windows, merge_window_scores, token_scores_to_char_scores, windows
 from gainlp.document import Document, Span
 from gainlp.labels import LABELS, OUTSIDE
-from gainlp.model.encoder import pad_batch
+from gainlp.model.runtime import (ONNX_FILE, ModelLoadError, OnnxScorer, TokenizerRuntime, pad_ids,
+                                  read_id2label)
 
 LAYER = "model"
 SOURCE = "model"
@@ -135,41 +139,84 @@ def decode(probs: np.ndarray, id2label: Mapping[int, str]) -> list[tuple[int, in
     return [(int(s), int(e), ts.label[best[s]], float(c)) for s, e, c in zip(starts, ends, scores)]
 
 
+class _TorchScorer:
+    """Tag probabilities of a torch token classifier (imported only when one is used)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        self.model.eval()  # the training loop hands over a model in train mode
+        with torch.inference_mode():
+            logits = self.model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask)).logits
+            return torch.softmax(logits.float(), dim=-1).numpy()
+
+
 class Tagger:
-    """A loaded token-classification model that labels documents (CPU, inference mode)."""
+    """A loaded token-classification model that labels documents (CPU, inference mode).
+
+    ``model``: a torch token classifier (its config gives the labels) or a callable from padded
+    (input ids, attention mask) arrays to tag probabilities, with ``id2label``.
+    """
 
     def __init__(self, model: Any, tokenizer: Any, *, max_chars: int = 512, stride: int = 128,
-                 batch_size: int = 16, threads: int | None = None, info: Any = None) -> None:
-        self.model = model.eval()
+                 batch_size: int = 16, threads: int | None = None, info: Any = None,
+                 id2label: Mapping[int, str] | None = None) -> None:
+        if hasattr(model, "config"):
+            self.model = model.eval()
+            self.scorer = _TorchScorer(model)
+            id2label = id2label or model.config.id2label
+        else:
+            self.model = None
+            self.scorer = model
+        if id2label is None:
+            raise ValueError("a tagger needs the label map of its model (id2label)")
         self.tokenizer = tokenizer
         self.max_chars = max_chars
         self.stride = stride
         self.batch_size = batch_size
         self.info = info
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
-        if threads is not None:
+        self.id2label = {int(k): v for k, v in id2label.items()}
+        if threads is not None and self.model is not None:
+            import torch
+
             torch.set_num_threads(threads)
 
     @classmethod
-    def from_folder(cls, path: str | os.PathLike, **kwargs: Any) -> "Tagger":
+    def from_folder(cls, path: str | os.PathLike, backend: str = "auto", **kwargs: Any) -> "Tagger":
+        """A tagger for a model folder: its model.onnx with onnxruntime ("onnx"; the default where the folder
+        has one), or its torch weights ("torch", needs the train extra)."""
+        from gainlp.model.folder import read_info
+
+        path = Path(path)
+        info = read_info(path)
+        kwargs.setdefault("max_chars", info.max_chars)
+        kwargs.setdefault("stride", info.stride)
+        if backend == "onnx" or (backend == "auto" and (path / ONNX_FILE).is_file()):
+            if not (path / ONNX_FILE).is_file():
+                raise ModelLoadError(f"{path}: no {ONNX_FILE} in the model folder")
+            return cls(OnnxScorer(path / ONNX_FILE), TokenizerRuntime.from_folder(path), info=info,
+                       id2label=read_id2label(path), **kwargs)
         from gainlp.model.folder import load_model_folder
 
-        loaded = load_model_folder(path)
-        kwargs.setdefault("max_chars", loaded.info.max_chars)
-        kwargs.setdefault("stride", loaded.info.stride)
+        try:
+            loaded = load_model_folder(path)
+        except ImportError as exc:
+            raise ModelLoadError(f"{path}: this folder has no {ONNX_FILE}, and its torch weights need the "
+                                 f"train extra (pip install 'gainlp[train]')") from exc
         return cls(loaded.model, loaded.tokenizer, info=loaded.info, **kwargs)
 
     # -------------------------------------------------------------------------------- scoring
 
     def _run(self, rows: list[dict]) -> list[np.ndarray]:
-        ids, attn = pad_batch([r["input_ids"] for r in rows], self.tokenizer.pad_token_id)
-        with torch.inference_mode():
-            probs = torch.softmax(self.model(input_ids=ids, attention_mask=attn).logits.float(), dim=-1).numpy()
+        ids, attn = pad_ids([r["input_ids"] for r in rows], self.tokenizer.pad_token_id)
+        probs = self.scorer(ids, attn)
         return [probs[k, : len(r["input_ids"])] for k, r in enumerate(rows)]
 
     def char_probs_many(self, texts: Iterable[str]) -> Iterator[np.ndarray]:
-        """Per-character tag probabilities ``(len(text), n_tags)`` for each text, windows batched across texts."""
-        self.model.eval()  # the training loop hands over a model in train mode
+        """Per-character tag probabilities ``(len(text), n_tags)`` for each text (its windows in batches)."""
         pending: dict[int, tuple[str, list[tuple[int, int]], list[np.ndarray | None]]] = {}
         order: deque[int] = deque()
         queue: list[tuple[int, int, dict]] = []  # (text index, window index, encoded window)
@@ -193,7 +240,8 @@ class Tagger:
                 queue.append((i, w, row))
                 if len(queue) >= self.batch_size:
                     flush()
-            yield from ready()
+            flush()  # a batch never mixes texts: an int8 model's activation scales are the batch's, and a
+            yield from ready()  # text's labels must not depend on what else is extracted with it
         flush()
         yield from ready()
 
@@ -214,9 +262,26 @@ class Tagger:
         """Spans for a text (nothing stored)."""
         return self.spans_from_probs(self.char_probs(text))
 
-    def tag(self, doc: Document) -> list[Span]:
-        """Label ``doc``: its ``layers["model"]`` becomes the predicted spans (replacing an earlier run's)."""
-        spans = self.predict(doc.text)
+    def tag(self, doc: Document, skip: Sequence[tuple[int, int]] = ()) -> list[Span]:
+        """Label ``doc``: its ``layers["model"]`` becomes the predicted spans (replacing an earlier run's).
+        Characters in the ``skip`` ranges (text the rules have settled) are not run through the model:
+        they get no label, and the text between them is tagged piece by piece."""
+        if not skip:
+            spans = self.predict(doc.text)
+        else:
+            n = len(doc.text)
+            pieces, pos = [], 0
+            for s, e in sorted(skip):
+                if s > pos:
+                    pieces.append((pos, s))
+                pos = max(pos, e)
+            if pos < n:
+                pieces.append((pos, n))
+            probs = np.zeros((n, len(self.id2label)), dtype=np.float32)
+            probs[:, next(i for i, t in self.id2label.items() if t == OUTSIDE)] = 1.0
+            for (s, e), p in zip(pieces, self.char_probs_many(doc.text[s:e] for s, e in pieces)):
+                probs[s:e] = p
+            spans = self.spans_from_probs(probs)
         doc.layers[LAYER] = spans
         return spans
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ from gainlp.config import FinetuneConfig, SynthConfig, TrainConfig, config_to_di
 from gainlp.dataset import IGNORE
 from gainlp.model.encoder import (StartingPoint, check_window_fits, make_optimizer, pad_batch, seed_everything,
                                   starting_point)
-from gainlp.model.folder import ModelInfo, data_fingerprint, is_model_folder, read_info, save_model_folder
+from gainlp.model.folder import (ModelInfo, data_fingerprint, is_model_folder, read_info, save_model_folder,
+                                 ship_model_folder)
 from gainlp.model.tagger import Tagger, evaluate_docs
 
 log = logging.getLogger(__name__)
@@ -85,20 +87,59 @@ def synth_docs(cfg: SynthConfig, kind: str = "synth") -> list[AnnotatedDoc]:
             for r in tqdm(reports, total=cfg.n, desc=f"generating {kind}", unit="doc", disable=None)]
 
 
-def weak_docs(paths: Sequence[str], counts: dict) -> list[AnnotatedDoc]:
-    """Real reports labelled by the rule pipeline ("rules" layer); unreadable files are logged and counted."""
+def weak_docs(paths: Sequence[str], counts: dict, exclude: set[str] = frozenset()) -> list[AnnotatedDoc]:
+    """Real reports with the rules' labels that the checks confirm (gainlp.model.weak); a report whose
+    body is one of ``exclude`` (evaluation sets) or that holds nothing confirmed is left out and counted,
+    as is an unreadable one (logged)."""
     if not paths:
         return []
     from gainlp.batch import iter_inputs
-    from gainlp.cli.annotate import annotate_file
+    from gainlp.model.weak import confirmed_file
 
     out = []
+    confirmed: dict[str, int] = {}
     for path in tqdm(iter_inputs(paths), desc="weak labels", unit="file", disable=None):
         try:
-            out.append(_renamed(annotate_file(path, path.stem), f"weak{len(out)}", "weak"))
+            doc, conf = confirmed_file(path, path.stem)
         except Exception as exc:  # one bad report must not stop a training run; it is reported
             log.warning("weak labels: skipping %s: %s", path, exc)
             counts["weak_failed"] = counts.get("weak_failed", 0) + 1
+            continue
+        if body_key(doc.text) in exclude:
+            counts["weak_excluded"] = counts.get("weak_excluded", 0) + 1
+            continue
+        if not doc.spans:
+            counts["weak_nothing_confirmed"] = counts.get("weak_nothing_confirmed", 0) + 1
+            continue
+        for label, n in conf.kept.items():
+            confirmed[label] = confirmed.get(label, 0) + n
+        out.append(_renamed(doc, f"weak{len(out)}", "weak"))
+    counts["weak_confirmed_spans"] = confirmed
+    return out
+
+
+_HEADER_LINE = re.compile(r"^(标题|发布时间|文号|发布机构|栏目|原文链接|本地目录)[:：].*$|^=+ *正文 *=+$", re.M)
+
+
+def body_key(text: str) -> str:
+    """A report's body without scrape header lines and white space: the same report from two folders
+    (a dev set and a corpus) has the same key."""
+    return re.sub(r"\s+", "", _HEADER_LINE.sub("", text))
+
+
+def excluded_bodies(paths: Sequence[str]) -> set[str]:
+    """Body keys of every report under ``paths`` (evaluation sets kept out of training)."""
+    if not paths:
+        return set()
+    from gainlp.batch import iter_inputs
+    from gainlp.readers import read
+
+    out = set()
+    for path in iter_inputs(paths):
+        try:
+            out.add(body_key(read(path).text))
+        except Exception as exc:  # an unreadable evaluation file cannot leak into training either
+            log.debug("exclude: cannot read %s: %s", path, exc)
     return out
 
 
@@ -109,7 +150,8 @@ def gather_data(config: TrainConfig, base_info: ModelInfo | None = None) -> Trai
     sources: dict[str, list[AnnotatedDoc]] = {"synth": synth_docs(data.synth)}
     sources["annotations"] = [_renamed(d, f"ann{i}", "annotations") for i, path in enumerate(data.annotations)
                               for d in read_annotations(path)]
-    sources["weak"] = weak_docs(data.weak, counts)
+    exclude = excluded_bodies(data.exclude)
+    sources["weak"] = weak_docs(data.weak, counts, exclude)
     if data.replay > 0:
         options = (base_info.training_config.get("data", {}).get("synth", {}).get("options", {})
                    if base_info is not None else data.synth.options)
@@ -230,9 +272,12 @@ def _split_docs(dataset: Any, split: str, by_id: dict[str, AnnotatedDoc], limit:
 
 
 def _training_rows(rows: Any, by_id: dict[str, AnnotatedDoc], repeat: dict[str, int]) -> tuple[list, list]:
-    """Token ids and label ids of the training windows, each repeated as its source's ``data.repeat`` says."""
+    """Token ids and label ids of the training windows, each repeated as its source's ``data.repeat`` says
+    (windows with no label to learn left out)."""
     ids, labels = [], []
     for x, y, doc_id in zip(rows["input_ids"], rows["labels"], rows["doc_id"]):
+        if all(v == IGNORE for v in y):  # a window of a partly labelled report with nothing trusted in it
+            continue
         times = repeat.get(by_id[doc_id].meta.get(KIND), 1)
         ids.extend([x] * times)
         labels.extend([y] * times)
@@ -286,10 +331,16 @@ def train(config: TrainConfig) -> TrainResult:
     extra = {"by_source": data.counts, "split_docs": splits, "split_windows": windows}
     if start.base_info is not None:  # lineage: what the base model was trained on
         extra["base_sha256"] = start.base_info.data_fingerprint.get("sha256")
+    if start.base_detail:
+        extra["base"] = start.base_detail
     fingerprint = data_fingerprint(data.docs, extra)
+    notice = start.notice or (start.base_info.notice if start.base_info is not None else "")
     info = ModelInfo(gainlp_version=gainlp.__version__, training_config=config_to_dict(config), metrics=metrics,
                      data_fingerprint=fingerprint, train_seconds=round(time.perf_counter() - started, 1),
-                     max_chars=ft.max_chars, stride=ft.stride,
+                     max_chars=ft.max_chars, stride=ft.stride, notice=notice,
                      base=config.base if start.kind != "gainlp" else f"{config.base} (gainlp model)")
-    folder = save_model_folder(model, tokenizer, config.output, info, save_dtype=config.model.save_dtype)
+    onnx = None if config.model.onnx == "none" else config.model.onnx
+    folder = save_model_folder(model, tokenizer, config.output, info, save_dtype=config.model.save_dtype, onnx=onnx)
+    if config.ship:
+        ship_model_folder(folder, config.ship)
     return TrainResult(folder=folder, info=read_info(folder))

@@ -10,15 +10,18 @@ Every failure is a :class:`ReadError` whose message is one line naming the file.
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+from gainlp import limits as _limits
 from gainlp.document import Document
 from gainlp.readers.base import EXTENSIONS, READERS, ReadError, ReaderSpec, register
 from gainlp.readers import docx, html, image, pdf, txt  # noqa: E402,F401  (each module registers its reader)
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(EXTENSIONS))
 
-__all__ = ["read", "read_text", "ReadError", "register", "SUPPORTED_EXTENSIONS", "supported_extensions", "READERS"]
+__all__ = ["read", "read_bytes", "read_text", "ReadError", "register", "SUPPORTED_EXTENSIONS", "supported_extensions", "READERS"]
 
 
 def supported_extensions() -> tuple[str, ...]:
@@ -43,13 +46,49 @@ def _spec_for(path: Path, fmt: str | None) -> ReaderSpec:
     raise ReadError(str(path), f"unsupported file type {shown} (supported: {', '.join(supported_extensions())})")
 
 
-def read(path: Path | str, fmt: str | None = None) -> Document:
-    """Read one report file into a Document; raise :class:`ReadError` on any problem."""
+def read(path: Path | str, fmt: str | None = None, limits: _limits.Limits | None = None) -> Document:
+    """Read one report file into a Document; raise :class:`ReadError` on any problem, and
+    :class:`gainlp.limits.LimitExceeded` for a file over ``limits`` (default: those in force).
+
+    Only regular files are read (a FIFO or a device such as /dev/zero would hang or never end), and
+    never more than the size limit allows, even if the file grows while it is read.
+    """
+    path = Path(path)
+    _spec_for(path, fmt)  # an unsupported type fails before the file is opened
+    limits = limits or _limits.active()
+    return read_bytes(_read_bytes(path, str(path), limits), path, fmt=fmt, limits=limits)
+
+
+def read_bytes(raw: bytes, path: Path | str, fmt: str | None = None, limits: _limits.Limits | None = None) -> Document:
+    """Read a file's bytes already in memory (``path`` names it and picks the reader)."""
     path = Path(path)
     spec = _spec_for(path, fmt)
     name = str(path)
+    limits = limits or _limits.active()
+    limits.check_size(name, len(raw))
+    with _limits.using(limits):
+        doc = spec.func(raw, name)
+    limits.check_chars(name, len(doc.text))
+    doc.path = name
+    doc.format = spec.fmt
+    return doc
+
+
+def _read_bytes(path: Path, name: str, limits: _limits.Limits) -> bytes:
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ReadError(name, "is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError(name, f"not a regular file ({_file_kind(st.st_mode)}); only files are read")
+        limits.check_size(name, st.st_size)
+        # O_NONBLOCK: a file swapped for a FIFO after the stat must not block the open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReadError(name, "not a regular file; only files are read")
+            cap = limits.max_bytes + 1 if limits.max_bytes else -1
+            raw = f.read(cap)
     except FileNotFoundError:
         raise ReadError(name, "file not found") from None
     except IsADirectoryError:
@@ -58,10 +97,16 @@ def read(path: Path | str, fmt: str | None = None) -> Document:
         raise ReadError(name, "permission denied") from None
     except OSError as e:
         raise ReadError(name, f"cannot read file ({e.strerror or e})") from e
-    doc = spec.func(raw, name)
-    doc.path = name
-    doc.format = spec.fmt
-    return doc
+    limits.check_size(name, len(raw))
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def read_text(text: str, path: str | None = None) -> Document:

@@ -13,6 +13,7 @@ import zipfile
 
 from lxml import etree
 
+from gainlp import limits
 from gainlp.document import Document
 from gainlp.readers.base import (Grid, RawCell, ReadError, TextBuilder, join_cell_lines, leaf_grid_is_layout,
                                  pad_grid, register)
@@ -53,7 +54,10 @@ def _check_package(raw: bytes, path: str) -> None:
     """The zip opens and holds the parts a .docx needs, or a ReadError says which is missing."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            names = set(z.namelist())
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            # the sizes the zip declares bound what zipfile will inflate (it stops at the declared size)
+            limits.active().check_unpacked(path, sum(i.file_size for i in infos), "its parts unpack to")
             rels = z.read("_rels/.rels").decode("utf-8", "replace") if "_rels/.rels" in names else ""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:
         raise ReadError(path, f"corrupt DOCX: not a valid zip archive ({e})") from e

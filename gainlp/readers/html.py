@@ -8,10 +8,12 @@ Only leaf tables (no table inside) are data tables; a table used for page layout
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
+from gainlp import limits
 from gainlp.document import Document
 from gainlp.readers.base import (Grid, RawCell, ReadError, TextBuilder, join_cell_lines, leaf_grid_is_layout,
                                  place_cells, register, squeeze)
@@ -43,8 +45,10 @@ def read_html(raw: bytes, path: str) -> Document:
         raise ReadError(path, "empty file")
     m = _META_CHARSET.search(raw[:4096])
     text, encoding, warnings = decode_bytes(raw, path, declared=m.group(1).decode("ascii") if m else None)
+    limits.active().check_chars(path, len(text))
     soup = BeautifulSoup(text, "lxml")
     body = soup.body or soup
+    limits.active().check_depth(path, _max_depth(body))
     _drop_clutter(body)
     container, descriptor = _find_container(body)
     builder = TextBuilder()
@@ -66,21 +70,29 @@ def read_html(raw: bytes, path: str) -> Document:
 
 
 def _cjk_counts(root: Tag) -> dict[int, int]:
-    """CJK characters under each element (keyed by id), in one pass."""
+    """CJK characters under each element (keyed by id), in one pass (iterative: pages nest deep)."""
     counts: dict[int, int] = {}
-
-    def visit(tag: Tag) -> int:
-        n = 0
-        for ch in tag.children:
-            if isinstance(ch, Tag):
-                n += visit(ch)
-            elif isinstance(ch, NavigableString) and not isinstance(ch, PreformattedString):
-                n += sum(1 for c in ch if is_cjk(c))
-        counts[id(tag)] = n
-        return n
-
-    visit(root)
+    stack: list[tuple[Tag, bool]] = [(root, False)]
+    while stack:
+        tag, done = stack.pop()
+        if done:
+            counts[id(tag)] = sum(counts[id(ch)] if isinstance(ch, Tag) else
+                                  (sum(1 for c in ch if is_cjk(c)) if not isinstance(ch, PreformattedString) else 0)
+                                  for ch in tag.children if isinstance(ch, (Tag, NavigableString)))
+            continue
+        stack.append((tag, True))
+        stack.extend((ch, False) for ch in tag.children if isinstance(ch, Tag))
     return counts
+
+
+def _max_depth(root: Tag) -> int:
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((ch, depth + 1) for ch in tag.children if isinstance(ch, Tag))
+    return deepest
 
 
 def _attr_words(tag: Tag) -> list[str]:
@@ -183,7 +195,17 @@ class _Renderer:
             self.blocks.append(line)
 
     def walk(self, node: Tag) -> None:
-        for child in node.children:
+        """Text lines and tables under ``node`` in document order. Iterative (a stack of child
+        iterators, each with whether to end a line when it is done): pages nest thousands deep."""
+        stack: list[tuple[Iterator, bool]] = [(iter(node.children), False)]
+        while stack:
+            children, flush_after = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if flush_after:
+                    self.flush()
+                continue
             if isinstance(child, NavigableString):
                 if not isinstance(child, PreformattedString):
                     self.buf.append(str(child))
@@ -201,14 +223,12 @@ class _Renderer:
                         self.blocks.append(squeeze(caption.get_text(" ")))
                     self.blocks.append(grid)
                 else:
-                    self.walk(child)
-                    self.flush()
+                    stack.append((iter(child.children), True))
             elif child.name in _BLOCK:
                 self.flush()
-                self.walk(child)
-                self.flush()
+                stack.append((iter(child.children), True))
             else:
-                self.walk(child)
+                stack.append((iter(child.children), False))
 
 
 def _cell_text(cell: Tag) -> str:

@@ -5,6 +5,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
+from gainlp import limits
 from gainlp.document import Document
 from gainlp.readers.base import ReadError, register
 
@@ -38,6 +39,12 @@ def decode_bytes(raw: bytes, path: str, declared: str | None = None) -> tuple[st
                 return raw.decode(enc), enc, warnings
             except UnicodeDecodeError as e:
                 raise ReadError(path, f"cannot decode text (byte-order mark says {enc}, but {e.reason} at byte {e.start})") from e
+    if b"\x00" in raw[:8192]:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:
+            text, enc = utf16
+            warnings.append(f"no byte-order mark; read as {enc.upper()}")
+            return text, enc, warnings
     if looks_binary(raw):
         raise ReadError(path, "binary file, not text")
     tried = []
@@ -54,6 +61,12 @@ def decode_bytes(raw: bytes, path: str, declared: str | None = None) -> tuple[st
             if enc == declared:
                 warnings.append(f"declared encoding {enc} does not decode the file; detected another")
             continue
+        if enc == "gb18030" and declared != "gb18030":
+            big5 = _big5_instead(raw, text)
+            if big5 is not None:
+                warnings.append("read as Big5 (traditional Chinese): it decodes as GB18030 too, but as "
+                                "Big5 its characters are the common ones")
+                return big5, "big5", warnings
         return text, enc, warnings
     best = from_bytes(raw).best()
     tried.append("charset-normalizer")
@@ -61,6 +74,72 @@ def decode_bytes(raw: bytes, path: str, declared: str | None = None) -> tuple[st
         raise ReadError(path, f"cannot decode text (tried {', '.join(tried)})")
     warnings.append(f"encoding guessed by charset-normalizer: {best.encoding}")
     return str(best), best.encoding, warnings
+
+
+def _plausible_share(text: str) -> float:
+    """Share of a text's characters that a report would print: CJK, ASCII printable, white space and
+    the CJK / full-width punctuation."""
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t") - sum(
+        1 for ch in text if "\ue000" <= ch <= "\uf8ff" or "\ud800" <= ch <= "\udfff")
+    return good / len(text)
+
+
+def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark (Windows "Unicode" text): NUL bytes on the even (BE)
+    or odd (LE) positions of ASCII characters. The variant that decodes to plausible text wins."""
+    if len(raw) % 2:
+        raw = raw[:-1]
+    head = raw[:8192]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    order = ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")
+    for enc in order:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text and _plausible_share(text[:20000]) >= 0.98:
+            return text, enc
+    return None
+
+
+def _is_common_hanzi(ch: str) -> bool:
+    """One of the frequent characters: GB2312 level 1 (simplified) or Big5 level 1 (traditional)."""
+    try:
+        gb = ch.encode("gb2312")
+        if len(gb) == 2 and 0xB0 <= gb[0] <= 0xD7:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        b5 = ch.encode("big5")
+        return len(b5) == 2 and 0xA440 <= int.from_bytes(b5, "big") <= 0xC67E
+    except UnicodeEncodeError:
+        return False
+
+
+def _common_share(text: str, sample: int = 20000) -> float:
+    hanzi = [ch for ch in text[:sample] if "\u3400" <= ch <= "\u9fff"]
+    if len(hanzi) < 20:
+        return 1.0
+    return sum(map(_is_common_hanzi, hanzi)) / len(hanzi)
+
+
+def _big5_instead(raw: bytes, gb_text: str) -> str | None:
+    """Big5 text decodes as GB18030 too, into rare characters and kana (mojibake). When the bytes also
+    decode as Big5 and that reading is clearly made of the common characters, it is Big5."""
+    gb_share = _common_share(gb_text)
+    if gb_share >= 0.9:
+        return None
+    try:
+        text = raw.decode("big5")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp950")
+        except UnicodeDecodeError:
+            return None
+    return text if _common_share(text) >= max(0.9, gb_share + 0.2) else None
 
 
 def _canonical(name: str) -> str | None:
@@ -83,6 +162,7 @@ def read_txt(raw: bytes, path: str) -> Document:
     if not raw.strip():
         raise ReadError(path, "empty file")
     text, encoding, warnings = decode_bytes(raw, path)
+    limits.active().check_chars(path, len(text))
     text = _normalise_newlines(text)
     if not text.strip():
         raise ReadError(path, "empty file")

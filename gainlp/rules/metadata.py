@@ -1,9 +1,14 @@
 """Report metadata by rules: the publishing agency, the year covered, the publication date.
 
-agency: a name from the title ("和政县卫健局2021年度…报告"), else the signature block (a name line right
-before the closing date), else the opening prose. Whichever is found first is then replaced by the
-fullest printed form of the same name: a longer name elsewhere in the head, the signature or section 一
-that contains it letter by letter and ends the same way (title 区卫健局, preamble 薛城区卫生健康局).
+agency: the publishing body, from the title ("和政县卫健局2021年度…报告": a "标题:" header line, a title
+line at the top, or a title printed inside the running text of a page), else the signature block (a name
+right before the closing date, on its own line or at the end of a running line), else a "发布机构:" header
+line whose name the report prints too, else a name in the opening prose that the report prints at least
+twice. Whichever is found first is then replaced by the fullest printed form of the same name: a longer
+name elsewhere in the head, the signature or section 一 that contains it letter by letter and ends the
+same way (title 区卫健局, preamble 薛城区卫生健康局). A name that opens with a prose word ("结合市财政局")
+or runs two governments together ("国务院省政府", site-menu words) is never taken; where nothing is
+left the agency is null, with a warning naming the candidates.
 year: the title's year, else the statistics period ("统计期限自2020年1月1日"), else the most frequent
 plausible year in section 一. published: the closing date in the last lines, else a printed
 "发布时间:2022-01-19", as an ISO date.
@@ -56,6 +61,11 @@ class MetadataVocab:
     year_cues: tuple[str, ...]
     period_cues: tuple[str, ...]
     date_cues: tuple[str, ...]
+    title_keys: tuple[str, ...] = ()
+    publisher_keys: tuple[str, ...] = ()
+    not_name_starts: tuple[str, ...] = ()
+    name_breaks: str = ""
+    menu_run: re.Pattern | None = None
 
     @property
     def suffix_re(self) -> re.Pattern:
@@ -73,6 +83,11 @@ def load_vocab(path: str | None = None) -> MetadataVocab:
         year_cues=tuple(raw["year_cues"]),
         period_cues=tuple(raw["period_cues"]),
         date_cues=tuple(raw["date_cues"]),
+        title_keys=tuple(raw.get("header_keys", {}).get("title", ())),
+        publisher_keys=tuple(raw.get("header_keys", {}).get("agency", ())),
+        not_name_starts=tuple(raw.get("not_name_starts", ())),
+        name_breaks="".join(raw.get("name_breaks", ())),
+        menu_run=re.compile(raw["menu_run"]) if raw.get("menu_run") else None,
     )
 
 
@@ -91,6 +106,7 @@ class Metadata:
     year: int | None = None
     published: str | None = None
     spans: list[Span] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -150,22 +166,58 @@ def _agency_name(text: str, vocab: MetadataVocab, place: bool = False) -> str | 
     suffixes = vocab.agency_suffixes + (vocab.place_suffixes if place else ())
     if not name.endswith(suffixes):
         return None
+    if name.startswith(vocab.not_name_starts) or (vocab.menu_run is not None and vocab.menu_run.search(name)):
+        return None  # prose ("结合市财政局") or site-menu words run together ("国务院省政府")
     return name
 
 
 # ------------------------------------------------------------------------------------------ agency
 
 
+_HEADER_LINES = 15  # a scraper's or portal's "标题: …" lines stand among the first lines
+# a title printed inside running text: a name, the year, the topic, 报告
+_TITLE_IN_TEXT = re.compile(r"(?P<name>[\u4e00-\u9fff()（）]{2,40}?)(?P<y>\d{4})\s*年度?\s*"
+                            r"(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,12}?报告")
+
+
+def _header_value(doc: Document, keys: tuple[str, ...]) -> tuple[str, int] | None:
+    """The value of a "key: value" header line among the first lines (normalised text, offset there)."""
+    if not keys:
+        return None
+    pattern = re.compile(rf"^\s*(?:{one_of(keys)})\s*[:：]\s*(?P<v>\S.*?)\s*$")
+    norm = doc.norm.text
+    for line, pos in _nonempty_lines(norm[: norm_index(doc, min(len(doc.text), 4000))])[:_HEADER_LINES]:
+        m = pattern.match(line)
+        if m:
+            return m.group("v"), pos + m.start("v")
+    return None
+
+
 def _title(doc: Document, head_end: int) -> tuple[str, int] | None:
     """The report title as the normalised text prints it (one line or a few wrapped ones, line breaks
-    kept) and its offset there: short, naming a report, with a year cue."""
+    kept) and its offset there: short, naming a report, with a year cue. A "标题:" header line first,
+    then the first lines of the head, then a title printed inside the head's running text."""
     norm = doc.norm
-    lines = _nonempty_lines(norm.text[: norm_index(doc, head_end)])
     vocab = load_vocab()
-    for k, (line, pos) in enumerate(lines[:6]):
+    header = _header_value(doc, vocab.title_keys)
+    if header and "报告" in header[0] and _YEAR.search(header[0]):
+        return header
+    lines = _nonempty_lines(norm.text[: norm_index(doc, head_end)])
+    found = _title_in_lines(norm.text, lines[:6], vocab)
+    if found:
+        return found
+    m = _TITLE_IN_TEXT.search(norm.text, 0, norm_index(doc, head_end))
+    if m:
+        return m.group(), m.start()
+    return None
+
+
+def _title_in_lines(text: str, lines: list[tuple[str, int]], vocab: MetadataVocab) -> tuple[str, int] | None:
+    norm_text = text
+    for k, (line, pos) in enumerate(lines):
         start = pos + len(line) - len(line.lstrip())
         for last, lpos in lines[k : k + 3]:
-            text = norm.text[start : lpos + len(last.rstrip())]
+            text = norm_text[start : lpos + len(last.rstrip())]
             if len(text) > _TITLE_MAX_LEN:
                 break
             if "报告" in text:
@@ -173,6 +225,22 @@ def _title(doc: Document, head_end: int) -> tuple[str, int] | None:
                     return text, start
                 break
     return None
+
+
+# words of a page's breadcrumb or column names that may stand right before a title's name, run together
+# with it ("政府信息公开年报平潭综合实验区经济发展局2019年…"): the name starts after the last of them
+_PAGE_WORDS = re.compile(r".*(?:年报|报告|首页|当前位置|专栏|栏目|正文|[:：》】>\]])")
+
+
+def _after_breaks(text: str, vocab: MetadataVocab) -> str:
+    """The part of a run of characters after the last that no agency name holds ("…事项暂无平潭…局")."""
+    cut = max((text.rfind(ch) for ch in vocab.name_breaks), default=-1)
+    return text[cut + 1:]
+
+
+def _after_page_words(text: str) -> str:
+    m = _PAGE_WORDS.match(text)
+    return text[m.end():] if m else text
 
 
 def norm_index(doc: Document, source_offset: int) -> int:
@@ -188,7 +256,7 @@ def _title_agency(doc: Document, head_end: int, vocab: MetadataVocab) -> Found |
     m = _YEAR.search(text)
     if not m:
         return None
-    before = re.sub(r"关于$", "", text[: m.start()].strip())
+    before = re.sub(r"关于$", "", _after_page_words(text[: m.start()]).strip())
     name = _agency_name(before, vocab, place=True)
     if not name:  # "2021年和政县卫健局政府信息公开…": between the year and the topic
         after = re.split(r"政府信息公开|政务公开|信息公开", text[m.end():], maxsplit=1)[0]
@@ -230,7 +298,32 @@ def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found
         if name:
             agency = _locate(doc, name, pos)
         break
+    if date is None:
+        return _signature_in_line(doc, vocab)
     return agency, date
+
+
+_SIGNATURE_TAIL = 400  # a signature printed at the end of a running line stands in its last characters
+_NAME_BEFORE_DATE = re.compile(r"([\u4e00-\u9fff()（）]{2,40})\s*$")
+
+
+def _signature_in_line(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found | None]:
+    """A signature at the end of a text whose line breaks were lost ("…事项无。 平潭综合实验区经济发展局
+    2020年1月2日 …办公室 2020年1月2日印发 附件下载"): the last name + date whose date ends a clause (not
+    "…印发", not inside a sentence)."""
+    text = doc.text
+    lo = max(0, len(text) - _SIGNATURE_TAIL)
+    best: tuple[Found | None, Found | None] = (None, None)
+    for m in _DATE.finditer(text, lo):
+        after = text[m.end() : m.end() + 1]
+        if after and not after.isspace() and after not in "。.":
+            continue  # "…2020年1月2日印发", "…1月2日起"
+        iso = _iso(m.group("y"), m.group("m"), m.group("d"))
+        nm = _NAME_BEFORE_DATE.search(text, lo, m.start())
+        name = _agency_name(_after_breaks(_after_page_words(nm.group(1)), vocab), vocab, place=True) if nm else None
+        if iso and name:
+            best = (_locate(doc, name, nm.start()), Found(iso, m.start(), m.end()))
+    return best
 
 
 def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -> list[Found]:
@@ -265,24 +358,50 @@ def _fullest(primary: Found, candidates: list[Found]) -> Found:
     order: 人社局 -> 人力资源和社会保障局). A candidate that starts with all of ``primary`` is no fuller
     spelling: prose runs on after the name ("秭归县人民政府认真贯彻落实上级部门关于政府")."""
     best = primary
+    places = tuple(load_vocab().place_suffixes)
     for c in candidates:
-        if len(c.value) > len(best.value) and c.value[-1] == primary.value[-1] and not c.value.startswith(
-            primary.value
-        ) and _is_subsequence(primary.value, c.value):
+        value, p = str(c.value), str(primary.value)
+        if len(value) > len(best.value) and value[-1] == p[-1] and not value.startswith(p) and _is_subsequence(p, value):
+            # words put before the whole name are a fuller name only as a place ("和政" + "县卫健局"),
+            # not prose run into it ("的事项暂无" + "平潭综合实验区苏平片区管理局")
+            if value.endswith(p) and not (p.startswith(places) or value[: -len(p)].endswith(places)):
+                continue
             best = c
     return best
 
 
-def _agency(doc: Document, sections: list[Section], vocab: MetadataVocab, signature: Found | None) -> Found | None:
+def _agency(doc: Document, sections: list[Section], vocab: MetadataVocab, signature: Found | None,
+            warnings: list[str]) -> Found | None:
     head_end = sections[0].start if sections else min(len(doc.text), _HEAD_PROSE_LEN)
     prose_end = sections[1].start if len(sections) > 1 else head_end + _HEAD_PROSE_LEN
     prose_end = min(prose_end, head_end + _HEAD_PROSE_LEN, len(doc.text))
     prose = _prose_agencies(doc, 0, prose_end, vocab)
-    title = _title_agency(doc, head_end, vocab)
-    primary = title or signature or (prose[0] if prose else None)
+    primary = _title_agency(doc, head_end, vocab) or signature or _publisher(doc, vocab)
     if primary is None:
-        return None
+        # a name in the opening prose only where the report prints it more than once
+        twice = [f for f in prose if doc.text.count(str(f.value)) >= 2]
+        primary = twice[0] if twice else None
+        if primary is None:
+            if prose:
+                shown = "、".join(dict.fromkeys(str(f.value) for f in prose[:4]))
+                warnings.append(f"agency: no title, signature or header line names the publisher; left null "
+                                f"(names in the opening prose: {shown})")
+            return None
     return _fullest(primary, prose + ([signature] if signature else []))
+
+
+def _publisher(doc: Document, vocab: MetadataVocab) -> Found | None:
+    """The name of a "发布机构:" header line, where the report itself prints it too (a portal names its
+    owner there as often as the report's author)."""
+    header = _header_value(doc, vocab.publisher_keys)
+    if header is None:
+        return None
+    name = _agency_name(header[0], vocab)
+    if name is None:
+        return None
+    start = doc.norm.to_source(header[1], header[1] + 1)[0]
+    elsewhere = doc.text.find(name, start + len(name))
+    return Found(name, elsewhere, elsewhere + len(name)) if elsewhere >= 0 else None
 
 
 # ------------------------------------------------------------------------------------------ year / date
@@ -309,7 +428,7 @@ def _year(doc: Document, sections: list[Section], vocab: MetadataVocab, publishe
             m = _YEAR.search(text, i, i + len(cue) + 24)
             if m and _plausible(int(m.group(1)), published):
                 return Found(int(m.group(1)), m.start(1), m.end(1))
-    body = next((s for s in sections if s.number == 1), None)
+    body = next((s for s in sections if s.key == "overview"), None)
     lo, hi = (body.start, body.end) if body else (0, len(text))
     hits = [m for m in _YEAR.finditer(text, lo, hi) if _plausible(int(m.group(1)), published)]
     if not hits:
@@ -348,10 +467,11 @@ def find_metadata(doc: Document, sections: list[Section] | None = None) -> Metad
     sig_agency, sig_date = _signature(doc, vocab)
     date = sig_date or _cued_date(doc, vocab)
     published = str(date.value) if date else None
-    agency = _agency(doc, sections, vocab, sig_agency)
+    warnings: list[str] = []
+    agency = _agency(doc, sections, vocab, sig_agency, warnings)
     year = _year(doc, sections, vocab, published)
     meta = Metadata(agency=str(agency.value) if agency else None, year=int(year.value) if year else None,
-                    published=published)
+                    published=published, warnings=warnings)
     for found, label in ((agency, "AGENCY"), (year, "YEAR"), (date, "DATE")):
         if found is not None and found.end > found.start:
             attrs = {"value": found.value}

@@ -2,14 +2,21 @@
 
 A heading is a line that starts with top-level numbering (spec ``numbering.top_level``: 一、 1、 (一) 1.
 第一部分 …) followed by a title that one section's pattern matches, or an un-numbered line that is
-exactly such a title. Reports mix numbering styles and print table rows that look like headings
+exactly such a title. Text whose line breaks were lost prints headings inside a running line
+("…编制。一、总体情况2024年，…", "…0000000四、政府信息公开行政复议…"): there a 一、 or 第一部分 numbering
+right after a sentence end, white space or a number starts a candidate whose title is the longest
+stretch after it that a section's pattern matches and that ends as titles end (spec ``title_endings``). Reports mix numbering styles and print table rows that look like headings
 ("三、本年度办理结果" is a row of table 3), so every candidate line is collected first and the headings
 are then chosen as the best-scoring sequence with increasing section numbers: a candidate whose printed
 numeral equals its section number, or that uses the top-level styles 一、/第一部分, weighs more.
+A report may add sections of its own ("二、政务公开工作主要任务落实情况"): a numbering that fills a gap in
+the printed numerals of the chosen headings, with a title-like stretch after it, is one more section.
+Sections are numbered by their place in the report; ``Section.key`` says which template section it is.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,6 +97,49 @@ def _match_title(rest: str, any_section: re.Pattern | None = None) -> tuple[int,
     return None
 
 
+# top-level numbering inside a running line ("…3443000元三、收到和处理…"): a template title must follow
+_INLINE_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分\s*[、:]?"
+                               r"|[1-9]\s*[、.．](?!\d)|[(（]\s*(?:[一二三四五六七八九十]{1,2}|[1-9])\s*[)）])")
+_KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_EXTRA_TITLE_LEN = (4, 24)  # the key length of a title of a report's own section
+
+
+@lru_cache(maxsize=None)
+def _title_endings() -> tuple[str, ...]:
+    return tuple(load_spec().raw.get("title_endings", ()))
+
+
+def _title_prefix(rest: str) -> tuple[int, int] | None:
+    """(section number, length in ``rest``) of the longest start of ``rest`` that a section's pattern
+    matches and that ends as titles end ("总体情况2024年，…" -> 总体情况)."""
+    offs = [m.start() for m in _KEY_CHAR.finditer(rest)]
+    key = "".join(rest[i] for i in offs)
+    for ending in _title_endings():
+        for n in range(min(len(key), _TITLE_MAX_LEN), 1, -1):
+            k = key[:n]
+            if not k.endswith(ending):
+                continue
+            for sec in load_spec().sections:
+                if sec.matches_key(k):
+                    return sec.number, offs[n - 1] + 1
+    return None
+
+
+def _own_title(rest: str) -> int | None:
+    """Length in ``rest`` of a title of a report's own section: a short stretch ending as titles end,
+    naming no template section, before a sentence mark."""
+    offs = [m.start() for m in _KEY_CHAR.finditer(rest[:60])]
+    key = "".join(rest[i] for i in offs)
+    lo, hi = _EXTRA_TITLE_LEN
+    for n in range(min(len(key), hi), lo - 1, -1):
+        k = key[:n]
+        if k.endswith(_title_endings()) and not re.search(r"[。;!?,，\d]", rest[: offs[n - 1] + 1]):
+            if any(sec.matches_key(k) for sec in load_spec().sections):
+                return None
+            return offs[n - 1] + 1
+    return None
+
+
 def _numeral(prefix: str) -> int | None:
     m = _NUMERAL.search(prefix)
     if not m:
@@ -109,6 +159,7 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
         stripped = line.lstrip()
         if not stripped:
             continue
+        out.extend(_inline_candidates(norm, line, pos))
         numbered = any_numbering is None or any_numbering.match(stripped)
         if not numbered and any_section is not None and not any_section.search(key):
             continue  # most lines: no numbering, and no title by their key (the test below)
@@ -135,7 +186,59 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
         (number, title), numeral, style = found
         start, end = norm.to_source(lead, pos + len(line.rstrip()))
         out.append(HeadingCandidate(number, title, start, end, numeral, style))
+    return sorted(out, key=lambda c: c.start)
+
+
+def _inline_candidates(norm, line: str, pos: int) -> list[HeadingCandidate]:
+    """Headings printed inside a running line (not at its start)."""
+    out = []
+    for m in _INLINE_NUMBERING.finditer(line):
+        if not line[: m.start()].strip():
+            continue  # the line's start: the line candidate
+        rest = line[m.end() : m.end() + _TITLE_MAX_LEN + 20]
+        hit = _title_prefix(rest)
+        if hit is None:
+            continue
+        number, length = hit
+        title = rest[:length].strip()
+        start, end = norm.to_source(pos + m.start(), pos + m.end() + length)
+        g = m.group()
+        style = 1 if "部分" in g else 3 if g[0].isdigit() else (4 if re.search(r"\d", g) else 2) if g[0] in "(（" else 0
+        out.append(HeadingCandidate(number, title, start, end, _numeral(m.group()), style))
     return out
+
+
+def _own_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[HeadingCandidate]:
+    """Sections of a report's own between the template's: where the printed numerals of the chosen
+    headings skip one ("一、总体情况 … 三、主动公开政府信息情况"), a heading with a missing numeral between
+    them ("二、政务公开工作主要任务落实情况")."""
+    norm = doc.norm
+    out: list[HeadingCandidate] = []
+    for a, b in zip(chosen, chosen[1:]):
+        if a.numeral is None or b.numeral is None or b.numeral - a.numeral < 2:
+            continue
+        lo, hi = _norm_index(norm, a.end), _norm_index(norm, b.start)
+        wanted = set(range(a.numeral + 1, b.numeral))
+        for m in _NUMBERING_ANYWHERE.finditer(norm.text, lo, hi):
+            numeral = _numeral(m.group())
+            before = norm.text[m.start() - 1] if m.start() else "\n"
+            if numeral not in wanted or not (before.isspace() or before in "。;!?:)]”》" or before.isdigit()):
+                continue
+            rest = norm.text[m.end() : m.end() + 80].split("\n", 1)[0]
+            length = _own_title(rest)
+            if length is None:
+                continue
+            start, end = norm.to_source(m.start(), m.end() + length)
+            out.append(HeadingCandidate(0, rest[:length].strip(), start, end, numeral, 0))
+            wanted.discard(numeral)
+    return out
+
+
+_NUMBERING_ANYWHERE = re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]")
+
+
+def _norm_index(norm, source_offset: int) -> int:
+    return bisect_left(norm.offsets, source_offset)
 
 
 def choose_headings(cands: list[HeadingCandidate]) -> list[HeadingCandidate]:
@@ -163,24 +266,42 @@ def choose_headings(cands: list[HeadingCandidate]) -> list[HeadingCandidate]:
 
 
 def _as_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[Section]:
+    keys = {sec.number: sec.key for sec in load_spec().sections}
+    numbers = section_numbers([c.numeral for c in chosen], [c.number or None for c in chosen])
     return [
-        Section(number=c.number, title=c.title, start=c.start,
-                end=chosen[k + 1].start if k + 1 < len(chosen) else len(doc.text))
-        for k, c in enumerate(chosen)
+        Section(number=n, title=c.title, start=c.start,
+                end=chosen[k + 1].start if k + 1 < len(chosen) else len(doc.text), key=keys.get(c.number))
+        for k, (c, n) in enumerate(zip(chosen, numbers))
     ]
+
+
+def section_numbers(printed: list[int | None], template: list[int | None]) -> list[int]:
+    """The numbers of a report's sections, in order: as printed (三 for the third heading of a report
+    that adds a section of its own) when every heading prints one and they increase; else the template's
+    numbers when each section has one and they increase; else their places, 1, 2, 3, …"""
+    for numbers in (printed, template):
+        if all(n is not None for n in numbers) and all(a < b for a, b in zip(numbers, numbers[1:])):
+            return list(numbers)  # type: ignore[arg-type]
+    return list(range(1, len(printed) + 1))
+
+
+def _headings(doc: Document) -> list[HeadingCandidate]:
+    chosen = choose_headings(heading_candidates(doc))
+    return sorted(chosen + _own_sections(doc, chosen), key=lambda c: c.start)
 
 
 def locate_sections(doc: Document) -> list[Section]:
     """The top-level sections, in order, without touching the document's layers."""
-    return _as_sections(doc, choose_headings(heading_candidates(doc)))
+    return _as_sections(doc, _headings(doc))
 
 
 def find_sections(doc: Document) -> list[Section]:
-    """The top-level sections 一–六 in order; adds a SECTION span per heading to the "rules" layer."""
-    chosen = choose_headings(heading_candidates(doc))
-    for c in chosen:
-        doc.add("rules", Span(c.start, c.end, "SECTION", source="rules", attrs={"number": c.number}))
-    return _as_sections(doc, chosen)
+    """The report's top-level sections in order; adds a SECTION span per heading to the "rules" layer."""
+    chosen = _headings(doc)
+    sections = _as_sections(doc, chosen)
+    for c, sec in zip(chosen, sections):
+        doc.add("rules", Span(c.start, c.end, "SECTION", source="rules", attrs={"number": sec.number, "key": sec.key}))
+    return sections
 
 
 def section_at(sections: list[Section], offset: int) -> int | None:

@@ -18,11 +18,13 @@ Reader tables (HTML, DOCX, PDF) give tokens straight from their cell grids (``to
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gainlp.document import Table
-from gainlp.template import load_spec
-from gainlp.text import parse_cell_number, to_halfwidth
+from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
+from gainlp.text import one_of, parse_cell_number, to_halfwidth
 
 LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows")
 
@@ -37,6 +39,8 @@ class Token:
     row_break: bool = False  # a printed row starts with this token
     glued: bool = False  # digits printed with no separator after a label ("行政规范性文件8855698")
     score: float = 1.0  # confidence of whoever labelled it (1.0 for the printed layout)
+    unit: str = ""  # a measure word printed after the number in its cell ("3个", "152.2万元")
+    prose: bool = False  # running prose, not a table cell (a sentence, or a figure inside one)
 
     @property
     def blank(self) -> bool:
@@ -52,9 +56,6 @@ _PAGE_NUMBER = re.compile(
 # _PAGE_NUMBER over a whole region: white space but the line break (within a line, the same as \s), and
 # ^ $ at every line, so that it finds in one search the lines that _PAGE_NUMBER matches one by one
 _PAGE_NUMBER_LINES = re.compile(_PAGE_NUMBER.pattern.replace(r"\s", r"[^\S\n]"), re.MULTILINE)
-# trailing numbers after a label: "行政处罚 175 减62 107" or glued "行政规范性文件8855698"
-_TRAILING_VALUES = re.compile(r"(?:(?<=\s)|(?<=[^\d\s.,，+\-减增]))(?P<vals>(?:[减增+\-]?\d[\d,]*(?:\.\d+)?\s*)+)$")
-_VALUE_PIECE = re.compile(r"[减增+\-]?\d[\d,]*(?:\.\d+)?")
 _SENTENCE = re.compile(r"[。；;！？!?]")
 
 
@@ -78,40 +79,16 @@ def _fold_in_place(text: str) -> str:
 
 
 def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
-    """One printed cell -> tokens: a value, a blank, a label, or a label with trailing values.
-
-    Values printed after a label with spaces between them become value tokens of their own; values run
-    together with the label and each other ("行政规范性文件8855698", "行政强制46-17166") become one
-    ``glued`` token whose reading the assembler settles by the column count and the checks.
-    """
-    lstripped = text.lstrip()
-    stripped = lstripped.rstrip()
-    lead = len(text) - len(lstripped)
-    s = start + lead
-    e = s + len(stripped)
-    is_value, value = parse_cell_number(stripped)
-    if is_value:
-        return [Token("value", stripped, s, e if stripped else s, value, row_break)]
-    folded = _fold_in_place(stripped)
-    # trailing values end the cell with a digit (or a thousands comma): test that before the slow search
-    m = _TRAILING_VALUES.search(folded) if folded[-1:].isdecimal() or folded[-1:] == "," else None
-    if m and m.start() > 0 and not _SENTENCE.search(stripped):
-        label = stripped[: m.start()].rstrip()
-        vals = m.group("vals")
-        toks = [Token("label", label, s, s + len(label), None, row_break)]
-        if not folded[m.start() - 1].isspace() and not any(ch.isspace() for ch in vals.strip()):
-            tail = stripped[m.start():].rstrip()
-            ts = s + m.start()
-            ok, v = parse_cell_number(tail)
-            toks.append(Token("value", tail, ts, ts + len(tail), v if ok else None, False, glued=True))
-            return toks
-        for vm in _VALUE_PIECE.finditer(vals):
-            vs = s + m.start() + vm.start()
-            _, v = parse_cell_number(vm.group())
-            toks.append(Token("value", stripped[m.start() + vm.start(): m.start() + vm.end()], vs,
-                              vs + len(vm.group()), v, False))
-        return toks
-    return [Token("label", stripped, s, e, None, row_break)]
+    """One printed cell -> tokens: a value, a blank, a label, or labels and values run together
+    (:func:`split_text`). An empty cell is one blank value token."""
+    stripped = text.strip()
+    if not stripped:
+        s = start + len(text) - len(text.lstrip())
+        return [Token("value", "", s, s, None, row_break)]
+    if stripped.isascii() and stripped.isdigit() and _SINGLE.fullmatch(stripped):  # the usual value cell
+        s = start + len(text) - len(text.lstrip())
+        return [Token("value", stripped, s, s + len(stripped), int(stripped), row_break)]
+    return split_text(text, start, row_break)
 
 
 def _lines(text: str, base: int) -> list[tuple[str, int]]:
@@ -152,6 +129,55 @@ def detect_layout(text: str) -> str:
     return "line_rows"
 
 
+INDENT_STEP = 4  # lines of one paragraph indented this much apart print different columns
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \u3000"))
+
+
+def _indent_groups(para: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+    """The lines of a paragraph grouped by indentation, in order of first appearance: in text laid out
+    by columns ("（六）其" / "2、申请人逾期未按收费通知要" / "他处理" / "求缴纳费用…"), a label wrapped in
+    one column interleaves with another column's."""
+    groups: list[list[tuple[str, int]]] = []
+    for line in para:
+        for g in groups:
+            if abs(_indent(g[0][0]) - _indent(line[0])) < INDENT_STEP:
+                g.append(line)
+                break
+        else:
+            groups.append([line])
+    return groups
+
+
+def _wrapped_cells(lines: list[tuple[str, int]]) -> list[Token]:
+    """Tokens of lines that print one column (not necessarily adjacent in the text): a label that ends
+    a line and one that starts the next are one label wrapped over them."""
+    out: list[Token] = []
+    for line, off in lines:
+        toks = _cell_tokens(line, off, False)
+        if out and toks and out[-1].kind == "label" and toks[0].kind == "label" and not _whole_label(out[-1].text):
+            head = toks.pop(0)
+            last = out[-1]
+            last.text = last.text + "\n" + head.text
+            last.end = head.end
+            last.prose = is_prose(last.text)
+        out.extend(toks)
+    return out
+
+
+def _whole_label(text: str) -> bool:
+    """Is a label complete as printed (a 第二十条 title, a header word, or exactly a row label), so that
+    the label on the next line starts anew rather than continuing it?"""
+    folded = to_halfwidth(text)
+    vocab = _split_vocab()
+    if vocab.clause.fullmatch(folded.strip()):
+        return True
+    key = label_key(text)
+    return bool(key) and vocab.any_label.fullmatch(key) is not None
+
+
 def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
     """Tokenise a table region of the document text (``base`` = its offset in the document)."""
     layout = layout or detect_layout(text)
@@ -163,8 +189,13 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
 
         def flush():
             if para:
-                # a cell wrapped over consecutive lines is one cell; its raw text keeps the newlines
-                toks.extend(_cell_tokens("\n".join(p for p, _ in para), para[0][1], False))
+                groups = _indent_groups(para)
+                if len(groups) == 1:
+                    # a cell wrapped over consecutive lines is one cell; its raw text keeps the newlines
+                    toks.extend(_cell_tokens("\n".join(p for p, _ in para), para[0][1], False))
+                else:  # columns side by side (pdftotext -layout): each read on its own
+                    for group in groups:
+                        toks.extend(_wrapped_cells(group))
                 para.clear()
 
         for ln, off in lines:
@@ -229,35 +260,316 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 cell = cell[:-1]
             toks.extend(_cell_tokens(cell, off, row_break))
             row_break = False
-    else:  # line_rows
+    else:  # line_rows: one printed row per line, or all of a table on one line
+        depth = 0  # parentheses left open by the lines above (a label wrapped over lines)
         for ln, off in lines:
-            if not ln.strip():
-                continue
-            pieces = [(m.group(), off + m.start()) for m in re.finditer(r"\S+", ln)]
-            row: list[Token] = []
-            label_parts: list[tuple[str, int]] = []
-
-            def flush_label():
-                if label_parts:
-                    s0 = label_parts[0][1]
-                    e0 = label_parts[-1][1] + len(label_parts[-1][0])
-                    row.extend(_cell_tokens(ln[s0 - off : e0 - off], s0, False))
-                    label_parts.clear()
-
-            for piece, p in pieces:
-                is_value, _ = parse_cell_number(piece)
-                if is_value and piece:
-                    flush_label()
-                    row.extend(_cell_tokens(piece, p, False))
-                else:
-                    if numbered(piece):  # "（六）其他处理 1.申请人…": a numbered piece starts a new label
-                        flush_label()
-                    label_parts.append((piece, p))
-            flush_label()
-            if row:
-                row[0].row_break = True
-                toks.extend(row)
+            if ln.strip():
+                toks.extend(split_text(ln, off, row_break=True, opened=depth > 0))
+                folded = to_halfwidth(ln)
+                depth = max(0, depth + folded.count("(") - folded.count(")"))
     return layout, toks
+
+
+# ------------------------------------------------------------------------------------------ splitting
+
+
+@dataclass(frozen=True)
+class _SplitVocab:
+    """What the tables print, for splitting text whose separators were lost (built once from the spec)."""
+
+    split_words: re.Pattern  # over label keys: words that are no row label, each cut out as a token
+    any_label: re.Pattern  # over label keys: any printed label (rows included), tried at a position
+    clause: re.Pattern  # over the folded text: a 第二十条 block title
+    unit: re.Pattern  # over the folded text, at a position: a measure word printed in a value cell
+
+
+@lru_cache(maxsize=None)
+def _split_vocab() -> _SplitVocab:
+    spec = load_spec()
+    rows: set[str] = set()
+    words: set[str] = set()
+    for name in TABLE_NAMES:
+        for template in TEMPLATES:
+            layout = spec.table(name, template)
+            for r in layout.rows:
+                rows.update(r.labels)
+            for c in layout.columns:
+                words.update(c.labels)
+            for g in layout.groups:
+                words.update(g.labels)
+            words.update(layout.header_markers)
+    words.update(label_key(w, strip_numbering=False) for w in spec.raw.get("table_words", ()))
+    # short words are matched whole by the assembler ("总计", "其他"); cut out of longer text they
+    # would be taken from inside other words ("不计其他情形")
+    long_words = {w for w in words - rows if len(w) > spec.exact_max_len}
+    return _SplitVocab(
+        split_words=re.compile(one_of(long_words)),
+        any_label=re.compile(one_of(rows | words)),
+        clause=re.compile(spec.raw["clause_marker"]),
+        unit=re.compile(one_of(spec.raw.get("cell_units", ()))),
+    )
+
+
+# one printed number, or the first of digits run together ("0000000", "46-17166"); a sign only right
+# before a digit
+_NUM = re.compile(r"(?:[减增+\-](?=\d))?\d+(?:,\d+)*(?:\.\d+)?")
+_SINGLE = re.compile(r"[减增+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?")  # exactly one number
+_MARK = re.compile(r"[/／\\—–－\-]+")
+_OTHER = re.compile(r"[^\d\s/／\\—–－\-减增+]+")
+_SPACE_RUN = re.compile(r"\s+")
+_NUMBERING_AFTER = ".．、"  # "2." / "2、" right after a number: the numbering of the next label
+_YEAR_TAIL = re.compile(r"(?:19|20)\d\d$")
+_SENTENCE_END = re.compile(r"[。；;！？!?]")
+_PAREN_NUMBERING = re.compile(r"[(（]\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]")
+_CN_NUMBERING = re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]")
+_KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]")
+
+
+_BLANK_WORDS = "无空"  # words a cell prints for nothing (gainlp.text.NULL_CELLS)
+_LABEL_PUNCTUATION = ("/", "-")  # between two characters of a label ("本年增/减"), not a blank cell
+
+
+def _between_cells(folded: str, i: int) -> bool:
+    """Does the character at i stand between value cells: a number, a blank marker or white space on
+    each side (or the end of the text after it)?"""
+    def cell_side(ch: str) -> bool:
+        return ch.isdigit() or ch.isspace() or ch in "/—–-"
+
+    before = folded[i - 1] if i else ""
+    after = folded[i + 1] if i + 1 < len(folded) else ""
+    return bool(before) and cell_side(before) and (not after or cell_side(after) or not _is_word(after)
+                                                   or after in _BLANK_WORDS or _label_starts(folded, i + 1))
+
+
+def _is_word(ch: str) -> bool:
+    return bool(ch) and _WORD_CHAR.match(ch) is not None
+
+
+def _key_with_offsets(folded: str) -> tuple[str, list[int]]:
+    """The label key of a folded text (template.label_key, numbering kept) and, per key character, its
+    offset in the text."""
+    offs = [m.start() for m in _KEY_CHAR.finditer(folded)]
+    return "".join(folded[i] for i in offs), offs
+
+
+def _label_starts(folded: str, i: int) -> bool:
+    """Does a printed label, or row numbering, start at folded[i]?"""
+    if _CN_NUMBERING.match(folded, i) or _PAREN_NUMBERING.match(folded, i) or _split_vocab().clause.match(folded, i):
+        return True
+    key, _ = _key_with_offsets(folded[i : i + 40])
+    return bool(key) and _split_vocab().any_label.match(key) is not None
+
+
+def _clause_spans(folded: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _split_vocab().clause.finditer(folded)]
+
+
+def _outer_cuts(folded: str, clauses: list[tuple[int, int]]) -> set[int]:
+    """Where label text splits whatever it holds: around 第二十条 titles, before row numbering, after
+    sentence ends."""
+    def in_clause(i: int) -> bool:
+        return any(s <= i < e for s, e in clauses)
+
+    cuts = {c for span in clauses for c in span}
+    cuts.update(m.end() for m in _SENTENCE_END.finditer(folded))
+    cuts.update(m.start() for m in _PAREN_NUMBERING.finditer(folded) if not in_clause(m.start()))
+    for m in _CN_NUMBERING.finditer(folded):
+        # "一、" numbers a row where a label follows ("其他一、本年新收…"), not in prose ("统一、规范")
+        if not in_clause(m.start()) and (m.start() == 0 or _label_starts(folded, m.end())):
+            cuts.add(m.start())
+    return cuts
+
+
+def _word_cuts(folded: str) -> set[int]:
+    """Around the non-row words that the tables print (column headers, group labels, markers)."""
+    key, offs = _key_with_offsets(folded)
+    cuts: set[int] = set()
+    for m in _split_vocab().split_words.finditer(key):
+        cuts.update((offs[m.start()], offs[m.end() - 1] + 1))
+    return cuts
+
+
+# parenthesised text; a parenthesis left open runs to the end, one closed without opening from the start
+# (a label wrapped over lines: "（二）部分公开（区分处理的，只计这一情" / "形，不计其他情形）")
+_PARENTHESIZED = re.compile(r"\([^()]*(?:\)|$)|^[^()]*\)")
+
+
+def is_prose(text: str, opened: bool = False) -> bool:
+    """Is a stretch of label text running prose: a sentence end, or a comma outside parentheses
+    ("部分公开（区分处理的，只计这一情形…）" is a label, "2023年，主动公开政府信息" prose)? ``opened``:
+    the text continues a parenthesis opened before it (a label wrapped over lines)."""
+    folded = to_halfwidth(("(" if opened else "") + text)
+    if _SENTENCE_END.search(folded):
+        return True
+    return "," in _PARENTHESIZED.sub("", folded)
+
+
+def _is_known(text: str) -> bool:
+    """Does a label token name something the tables print (or start with row numbering)?"""
+    folded = to_halfwidth(text)
+    if _CN_NUMBERING.match(folded) or _PAREN_NUMBERING.match(folded) or re.match(r"\d{1,2}\s*[.．、]", folded):
+        return True
+    key, _ = _key_with_offsets(folded)
+    vocab = _split_vocab()
+    return bool(key) and (vocab.any_label.search(key) is not None or vocab.clause.search(folded) is not None)
+
+
+def _mark_prose_figures(toks: list[Token]) -> None:
+    """Figures inside a sentence are prose: walking back from each prose label, the values behind
+    labels that name nothing the tables print ("共有专职工作人员2名、兼职人员7名负责…。"), up to a
+    label that does (a table row ending in "。" keeps its values)."""
+    for i, tok in enumerate(toks):
+        if tok.kind != "label" or not tok.prose:
+            continue
+        j = i - 1
+        while j >= 0:
+            k = j
+            while k >= 0 and toks[k].kind == "value":
+                k -= 1
+            if k >= 0 and (toks[k].prose or _is_known(toks[k].text)):
+                if toks[k].prose:
+                    for t in toks[k + 1 : j + 1]:
+                        t.prose = True
+                break
+            for t in toks[k + 1 : j + 1]:  # values behind an unknown label (or the stretch's start)
+                t.prose = True
+            if k < 0:
+                break
+            toks[k].prose = True
+            j = k - 1
+
+
+_CACHED_RUN = 120  # label runs up to this long are cached: the template's labels come back in every report
+
+
+def _segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
+    """A stretch of label text (folded, no number in it) cut into labels: (start, end, is prose) each.
+    A sentence stays whole; label text is cut at the words the tables print. ``opened``: it continues
+    a parenthesis opened before it."""
+    return _cached_segments(run, opened) if len(run) <= _CACHED_RUN else _cut_segments(run, opened)
+
+
+def _cut_segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
+    out = []
+    outer = sorted(c for c in _outer_cuts(run, _clause_spans(run)) if 0 < c < len(run))
+    for a, b in zip([0] + outer, outer + [len(run)]):
+        piece = run[a:b]
+        prose = is_prose(piece, opened and not run[:a].strip())
+        inner = [] if prose else sorted(c for c in _word_cuts(piece) if 0 < c < len(piece))
+        out.extend((a + c, a + d, prose) for c, d in zip([0] + inner, inner + [len(piece)]))
+    return tuple(out)
+
+
+_cached_segments = lru_cache(maxsize=8192)(_cut_segments)
+
+
+def split_text(text: str, start: int, row_break: bool = False, opened: bool = False) -> list[Token]:
+    """Label and value tokens of a stretch of table text, wherever its labels and numbers stand.
+
+    No separator is needed: labels are told from numbers by their characters, and text that runs
+    several labels together is cut at 第二十条 titles, row numbering and the words the tables print
+    besides row labels (``_label_cuts``). White space, where printed, separates value cells; digits
+    printed together are one token (``glued`` when they cannot be one number) that the assembler reads
+    with the row's column count. Row numbering printed right after a number ("00000002.其他法律…")
+    goes to the next label, a year before 年 to the prose after a table ("收费02025年，…"), and a
+    measure word after a number ("3个", "152.2万元") to the token's ``unit``. ``start``: the document
+    offset of ``text``; ``row_break`` marks the first token.
+    """
+    folded = _fold_in_place(text)
+    n = len(folded)
+    toks: list[Token] = []
+    label_from: int | None = None  # where the pending label text starts
+
+    def flush_label(end: int) -> None:
+        nonlocal label_from
+        if label_from is None:
+            return
+        at, label_from = label_from, None
+        for a, b, prose in _segments(folded[at:end], opened and not folded[:at].strip()):
+            seg = text[at + a : at + b]
+            stripped = seg.strip()
+            if stripped:
+                s = start + at + a + len(seg) - len(seg.lstrip())
+                toks.append(Token("label", stripped, s, s + len(stripped), prose=prose))
+
+    def add_value(s: int, e: int, unit: str = "") -> None:
+        flush_label(s)
+        single = _SINGLE.fullmatch(folded, s, e) is not None
+        value = parse_cell_number(folded[s:e])[1] if single else None
+        glued = not single or _is_word(folded[s - 1] if s else "")
+        toks.append(Token("value", text[s:e], start + s, start + e, value, glued=glued, unit=unit))
+
+    pos = 0
+    while pos < n:
+        m = _NUM.match(folded, pos)
+        if m is None:
+            space = _SPACE_RUN.match(folded, pos)
+            if space:  # inside label text it stays with it ("自 然 人"); elsewhere it separates
+                pos = space.end()
+                continue
+            mark = _MARK.match(folded, pos)
+            if mark:
+                before, after = folded[pos - 1] if pos else "", folded[mark.end() : mark.end() + 1]
+                if _is_word(before) and _is_word(after) and mark.group() in _LABEL_PUNCTUATION:
+                    # "本年增/减": punctuation inside a label; a dash between two labels is a blank cell
+                    label_from = pos if label_from is None else label_from
+                else:
+                    flush_label(pos)
+                    toks.append(Token("value", text[pos : mark.end()], start + pos, start + mark.end(), None))
+                pos = mark.end()
+                continue
+            if folded[pos] in _BLANK_WORDS and _between_cells(folded, pos):  # "10无348…": a cell printed 无
+                flush_label(pos)
+                toks.append(Token("value", text[pos], start + pos, start + pos + 1, None))
+                pos += 1
+                continue
+            label_from = pos if label_from is None else label_from
+            other = _OTHER.match(folded, pos)
+            pos = other.end() if other else pos + 1
+            continue
+        s, e = m.span()
+        while (more := _NUM.match(folded, e)) is not None:  # numbers run together: one token
+            e = more.end()
+        prev = folded[s - 1] if s else ""
+        nxt = folded[e] if e < n else ""
+        if prev and nxt and prev in "(（" and nxt in ")）":  # "(1)": numbering
+            label_from = s if label_from is None else label_from
+            pos = e
+            continue
+        after_numbering = folded[e + 1 :].lstrip()[:1]
+        if nxt and nxt in _NUMBERING_AFTER and not after_numbering.isdigit():
+            # "2.属于…" numbers the next label: its last digit does ("00000002.", "000000 02."; the
+            # template numbers no more than eight rows in a group). No cell prints a number followed by
+            # "." either, so a lone "5." (a label wrapped around its numbering) is numbering too.
+            cut = e - 1
+            if folded[cut] in "123456789":
+                if cut > s:
+                    add_value(s, cut)
+                flush_label(cut)
+                label_from = cut
+                pos = e
+                continue
+        if nxt in ("年", "月", "日", "号"):
+            year = _YEAR_TAIL.search(folded[s:e]) if nxt == "年" else None
+            if year and year.start() > 0:  # "…0000002" then "2025年，我局…"
+                add_value(s, s + year.start())
+                label_from = s + year.start()
+            else:  # a year or date in prose
+                label_from = s if label_from is None else label_from
+            pos = e
+            continue
+        unit = ""
+        u = _split_vocab().unit.match(folded, e)
+        if u and (not _is_word(folded[u.end() : u.end() + 1]) or _label_starts(folded, u.end())):
+            unit = u.group()
+        add_value(s, e, unit)
+        pos = e + len(unit)
+    flush_label(n)
+    if toks:
+        toks[0].row_break = row_break
+    _mark_prose_figures(toks)
+    return toks
 
 
 def tokens_from_table(table: Table, doc_text: str) -> list[Token]:

@@ -10,20 +10,24 @@ order from the last row placed, so "其他" after 逾期未按收费通知 is ot
 the total row) opens the row; the value tokens after it, up to the next row label, are its cells, fitted
 to the row's columns (padding blanks of merged cells trimmed). A tentative row that collects no number
 and not exactly one blank per column (a header word that happens to equal a row label) is dropped.
-Digits run together ("行政规范性文件8855698") are split by the column count and the arithmetic of the
-checks; when more than one reading survives the row is left null and a warning says so.
+Digits run together ("行政规范性文件8855698", "191000019", "10 0 1 200 0 0 0 0 0 0 00") become an
+:class:`~gainlp.rules.solve.Open` with every reading of the row's pieces; the solver reads all of a
+table's opens together under the table's identities (rules/solve.py). A cell the readings that fit best
+do not agree on is left null, with its candidates and a warning.
 """
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 
-from gainlp.checks import TOTAL, total_column_holds
+from gainlp.checks import TOTAL, balanced, table_identities
 from gainlp.document import Document, Span
-from gainlp.record import Provenance, Section
-from gainlp.rules.run_together import row_readings, rows_readings
+from gainlp.record import Ambiguity, Provenance, Section
+from gainlp.rules.run_together import Readings, row_readings
+from gainlp.rules.solve import Open, settled, solve
 from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
     PREFIX_MIN_LEN,
@@ -33,18 +37,27 @@ from gainlp.template import (
     label_key,
     load_spec,
 )
-from gainlp.text import one_of
+from gainlp.text import one_of, to_halfwidth
 
 MAX_LABEL_KEY = 60  # a "label" longer than this is prose, not a table cell
+NEAR_ROWS = 3  # a label spelled with characters out of place is looked for among this many next rows
+# a row printing one number of at most this many digits prints only its 总计 ("（七）总计 3"); a longer one
+# run into its label ("（七）总计109") may also be the row's digits with cells left blank: read both ways
+TOTAL_ONLY_DIGITS = 2
+NEAR_RATIO = 0.85  # and must agree with one of their labels this well (difflib ratio)
+RUN_TOGETHER_CONFIDENCE = 0.9  # a cell read out of digits run together (by the table's sums)
 _PROSE_MARK = re.compile(r"[。；;]")  # a label holding one is prose
 
 
 @dataclass(slots=True)  # slots: one per template cell, per table
 class Placed:
-    """One cell value placed on the grid, with the token it came from."""
+    """One cell value placed on the grid, with the token it came from (and, for a cell read out of
+    digits run together, where its own characters stand)."""
 
     value: int | float | None
     token: Token | None
+    span: tuple[int, int] | None = None
+    candidates: list | None = None  # an ambiguous cell: the values it could take
 
 
 @dataclass
@@ -55,7 +68,9 @@ class AssembledTable:
     warnings: list[str] = field(default_factory=list)
     found_rows: int = 0
     cells_found: set[str] = field(default_factory=set)  # rows placed from printed numbers
-    ambiguous: dict[str, list[tuple]] = field(default_factory=dict)  # run-together rows: their readings
+    opens: list[Open] = field(default_factory=list)  # digits run together, read by the solver
+    signed: frozenset[str] = frozenset()  # columns that may be negative (the layout's)
+    ambiguities: list[Ambiguity] = field(default_factory=list)  # what the solver left open
     soft_labels: dict[str, Token] = field(default_factory=dict)  # label tokens of softly placed rows
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
@@ -70,6 +85,7 @@ class TablesResult:
     warnings: list[str]
     regions: list[tuple[int, int]]
     layouts: dict[str, str] = field(default_factory=dict)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------ matching
@@ -151,13 +167,39 @@ class _Matcher:
                 break
             if len(v) > len(key) and i >= cursor:
                 rows.append(i)
-        return min(rows, default=None)
+        if rows:
+            return min(rows)
+        return self.near(key, cursor)
+
+    def near(self, key: str, cursor: int) -> int | None:
+        """One of the next rows whose label the key spells with a character or two out of place
+        ("物要求提供公开出版": pdftotext moved a wrapped character) or with a few characters of another
+        column printed inside it ("无正当理由逾他处理期不补正": 其他处理 wraps beside it), else None."""
+        for i in range(cursor, min(cursor + NEAR_ROWS, len(self.layout.rows))):
+            for v in self.layout.rows[i].labels:
+                if len(v) < PREFIX_MIN_LEN:
+                    continue
+                if SequenceMatcher(None, key, v, autojunk=False).ratio() >= NEAR_RATIO or _gapped(v).search(key):
+                    return i
+        return None
 
     def is_group(self, key: str) -> bool:
         return self.any_group.matches(key)
 
     def is_header(self, key: str) -> bool:
         return bool(key and key in self.column_exact) or bool(self.header_keys and self.any_header_key.search(key))
+
+
+GAP_MAX = 4  # characters of another column that may stand inside a wrapped label
+
+
+@lru_cache(maxsize=None)
+def _gapped(variant: str) -> re.Pattern:
+    """The variant with up to GAP_MAX foreign characters inside it, at one place at least three
+    characters from either end."""
+    parts = [re.escape(variant[:k]) + f".{{1,{GAP_MAX}}}" + re.escape(variant[k:])
+             for k in range(3, len(variant) - 2)]
+    return re.compile("|".join(parts) or "(?!)")
 
 
 # one matcher per layout object: layouts come from the cached spec, so this holds a handful
@@ -217,20 +259,15 @@ def _padding_side(rows: list[tuple[int, list[Token]]]) -> str:
     return "left" if left > right else "right"
 
 
-def _row_consistent(values: tuple, columns: tuple[str, ...]) -> bool:
-    """Does a reading of a row keep the checks' total-column rule (trivially so without a total)?"""
-    if TOTAL in columns and len(values) == len(columns):
-        return total_column_holds(dict(zip(columns, values)))
-    return True
-
-
 # ------------------------------------------------------------------------------------------ assembly
 
 
-def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] | None = None) -> AssembledTable:
-    """Place value tokens on the template grid by their row labels."""
+def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
+    """Place value tokens on the template grid by their row labels; digits run together become opens
+    for :func:`settle`."""
     m = _matcher(layout)
-    table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows})
+    table = AssembledTable(layout.name, {r.key: {c: Placed(None, None) for c in r.columns} for r in layout.rows},
+                           signed=layout.signed)
     if layout.name == "review_litigation":
         return _assemble_review(tokens, layout, m, table)
     cursor = 0
@@ -257,6 +294,11 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
         pending, values = None, []
 
     for tok in tokens:
+        if tok.prose:
+            if tok.kind == "label":
+                commit()  # prose ends a table row; a figure inside it is no cell
+                pending = None
+            continue
         if tok.kind == "label":
             key = label_key(tok.text)
             if not key:
@@ -265,6 +307,8 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
                 commit()  # prose ends a table row
                 continue
             idx = m.row(key, cursor)
+            if idx is not None and pending is not None and idx == pending[0]:
+                continue  # the rest of the pending row's label, wrapped around its numbers
             if idx is not None:
                 commit()
                 pending, values = (idx, tok), []
@@ -288,24 +332,46 @@ def assemble(tokens: list[Token], layout: TableLayout, prose_numbers: set[int] |
     for row, vals, label_tok, soft in placements:
         if soft and row.key in table.cells_found:
             continue
-        _place(table, row, vals, label_tok, prose_numbers, soft=soft, pad=pad)
+        _place(table, row, vals, label_tok, soft=soft, pad=pad)
     return table
 
 
-def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, prose_numbers,
-           soft: bool = False, pad: str = "right") -> None:
+def _digits(tok: Token) -> int:
+    return sum(ch.isdigit() for ch in tok.text)
+
+
+def _needs_reading(values: list[Token], n: int, has_total: bool) -> bool:
+    """Must the row's printed pieces be read as digits run together (or with cells missing)? Yes when a
+    piece cannot be one number ("0000000", "01"), or when the pieces are fewer than the columns, unless
+    the one piece printed is the row's 总计 ("（七）总计 3119", a row that prints only its total)."""
+    printed = [v for v in values if not v.blank]
+    if any(v.value is None for v in printed):
+        return True
+    if len(values) >= n or not printed:
+        return False
+    return not (len(values) == 1 and has_total and n > 1 and _total_only(printed[0], n))
+
+
+def _total_only(tok: Token, n: int) -> bool:
+    """Is one number alone in a row of n cells its 总计 ("（七）总计 109")? Yes when printed apart from the
+    label, or short; digits run into the label ("总计109") may also be cells left blank around others."""
+    digits = _digits(tok)
+    return digits <= TOTAL_ONLY_DIGITS or (not tok.glued and digits < n)
+
+
+def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, soft: bool = False,
+           pad: str = "right") -> None:
     n = len(row.columns)
     has_total = TOTAL in row.columns and row.columns[-1] == TOTAL
-    printed = [v for v in values if not v.blank]
-    if len(printed) == 1 and printed[0].glued:
-        cells = _resolve_glued(table, row, printed[0], label_tok, prose_numbers)
-        if cells is None:
-            return
+    if _needs_reading(values, n, has_total):
+        cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}",
+                      table.signed)
     else:
         fitted, warning = _fit(values, n, has_total, pad)
         if warning:
             table.warnings.append(f"{table.name}.{row.key}: {warning}")
         cells = [Placed(t.value if t is not None else None, t) for t in fitted]
+    _unit_warnings(table, row, cells)
     table.cells[row.key] = dict(zip(row.columns, cells))
     if soft:
         table.soft_labels[row.key] = label_tok
@@ -316,46 +382,117 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, pr
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
 
 
-def _resolve_glued(table: AssembledTable, row, tok: Token, label_tok: Token, prose_numbers) -> list[Placed] | None:
-    """Read run-together digits: the readings that the row's own arithmetic allows, then the one the
-    prose supports; still several -> the row stays null (the table's checks may settle it later)."""
-    n = len(row.columns)
-    candidates = row_readings(tok.text, row.columns, lambda cols, r: _row_consistent(r, cols))
-    if len(candidates) > 1 and prose_numbers:
-        scored = [(sum(1 for v in c if v >= 10 and v in prose_numbers), c) for c in candidates]
-        best = max(s for s, _ in scored)
-        if best > 0 and sum(1 for s, _ in scored if s == best) == 1:
-            choice = next(c for s, c in scored if s == best)
-            table.warnings.append(
-                f"{table.name}.{row.key}: run-together cells '{tok.text}' read as {list(choice)} "
-                f"using figures printed in the prose"
-            )
-            candidates = [choice]
-    if len(candidates) == 1:
-        return [Placed(v, tok) for v in candidates[0]]
-    # still ambiguous: leave the row for the table-level checks (resolve_ambiguous) or null
-    table.warnings.append(
-        f"{table.name}.{row.key}: run-together cells '{tok.text}' are ambiguous "
-        f"({len(candidates)} readings for {n} columns); left null"
-    )
-    table.cells[row.key] = {c: Placed(None, tok) for c in row.columns}
-    table.ambiguous[row.key] = candidates
-    table.label_tokens.append(label_tok)
-    table.cells_found.add(row.key)
-    table.found_rows = len(table.cells_found) + len(table.soft_labels)
-    return None
+def _open(table: AssembledTable, cells: list[str], values: list[Token], label: str,
+          signed: frozenset[str] = frozenset()) -> list[Placed]:
+    """Digits run together over ``cells``: an open with every reading of the printed pieces, for the
+    solver; the cells are null until it settles them. Where the readings are too many to list, those in
+    which each row's 总计 is the sum of its other cells are listed instead; where even these are too many,
+    the open settles nothing. A negative number reads only in a column that may be negative
+    (``signed``): "-124" under three counts is a blank "-" and 124."""
+    readings = _readings(values, cells, signed)
+    if not readings.found:  # padding blanks of merged cells: try without them
+        printed = [v for v in values if not v.blank]
+        if len(printed) < len(values):
+            values, readings = printed, _readings(printed, cells, signed)
+    first, last = values[0], values[-1]
+    spans = [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
+             for _, sps in readings.found]
+    text = " ".join(v.text for v in values)
+    if not readings.found and readings.complete:
+        table.warnings.append(f"{label}: '{text}' cannot be read as {len(cells)} cells; left null")
+    table.opens.append(Open(label, tuple(cells), [vals for vals, _ in readings.found], spans, text, first.start,
+                            last.end, complete=readings.complete))
+    return [Placed(None, first) for _ in cells]
+
+
+def _readings(values: list[Token], cells: list[str], signed: frozenset[str] = frozenset()) -> Readings:
+    """The readings of a row's tokens over ``cells``; spans as (token index, start, end) in the token's
+    text. A reading with a negative number in a column that cannot be negative is dropped. One number
+    alone in a row with a 总计 may also be that 总计 alone."""
+    unsigned = [k for k, cell in enumerate(cells) if cell.split(".")[1] not in signed]
+    found: list = []
+    complete = True
+    if (len(values) == 1 and values[0].value is not None and cells[-1].endswith("." + TOTAL) and len(cells) > 1
+            and _digits(values[0]) < len(cells)):
+        found.append(((None,) * (len(cells) - 1) + (values[0].value,), (None,) * (len(cells) - 1) + ((0, 0, len(values[0].text)),)))
+    for pieces, owners in _piece_variants(values):
+        got = _readings_of(pieces, cells)
+        complete &= got.complete
+        for vals, spans in got.found:
+            if all(vals[k] is None or vals[k] >= 0 for k in unsigned):
+                found.append((vals, tuple(None if sp is None else (owners[sp[0]][0], owners[sp[0]][1] + sp[1],
+                                                                   owners[sp[0]][1] + sp[2]) for sp in spans)))
+    return Readings(found, complete)
+
+
+def _piece_variants(values: list[Token]):
+    """The printed pieces of a row, and again with a leading "-" of a number read as a blank marker
+    ("-124" under three counts: "-" and 124); each piece with its owner (token index, offset in it)."""
+    base = [_piece(v) for v in values]
+    owners = [(k, 0) for k in range(len(values))]
+    yield base, owners
+    dashed = [k for k, v in enumerate(values) if not v.blank and to_halfwidth(v.text[:1]) == "-" and len(v.text) > 1]
+    for k in dashed[:3]:
+        yield base[:k] + [None, base[k][1:]] + base[k + 1:], owners[:k] + [(k, 0), (k, 1)] + owners[k + 1:]
+
+
+def _readings_of(pieces: list, cells: list[str]) -> Readings:
+    # fewer digits and markers than cells: the cells printed blank, wherever they stand
+    capacity = sum(1 if p is None else p if isinstance(p, int) else sum(ch.isdigit() for ch in p) for p in pieces)
+    missing = max(0, len(cells) - capacity)
+    found = row_readings(pieces, len(cells), missing=missing)
+    if found.complete:
+        return found
+    groups = []  # each row's cells, with its total-column rule
+    for key in cells:
+        row, col = key.split(".")
+        if groups and groups[-1][0] == row:
+            groups[-1][1].append(col)
+        else:
+            groups.append((row, [col]))
+    return row_readings(pieces, len(cells), groups=[(len(cols), _total_rule(tuple(cols))) for _, cols in groups],
+                        missing=missing)
+
+
+def _piece(tok: Token) -> str | int | None:
+    """A printed piece for row_readings: its digits, None for one blank cell, or the number of blank
+    markers printed together ("——————": one to six blank cells)."""
+    if not tok.blank:
+        return tok.text
+    marks = len(tok.text.strip())
+    return marks if marks > 1 else None
+
+
+def _total_rule(columns: tuple[str, ...]):
+    """The total-column rule of a row with these columns, as a test of its values (trivial without one)."""
+    if TOTAL not in columns:
+        return lambda values: True
+    t = columns.index(TOTAL)
+    return lambda values: None in values or balanced([values[t]], [v for k, v in enumerate(values) if k != t])
+
+
+def _unit_warnings(table: AssembledTable, row, cells: list[Placed]) -> None:
+    """A money cell printed in another unit than its column's ("3443000元" under 万元) is kept as
+    printed; say so."""
+    for col, placed in zip(row.columns, cells):
+        tok = placed.token
+        if tok is not None and tok.unit in ("元", "亿元") and col == "amount":
+            table.warnings.append(f"{table.name}.{row.key}.{col}: printed in {tok.unit} ('{tok.text}{tok.unit}'), "
+                                  f"not the template's 万元; kept as printed")
 
 
 def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, table: AssembledTable) -> AssembledTable:
     """Table 四: its 15 cells (3 groups x 5 columns) in one printed row, one row of five per group, only
-    the three 总计 cells, or fifteen cells run together into one digit string."""
+    the three 总计 cells, or cells run together (read by the solver)."""
     runs: list[tuple[str | None, list[Token]]] = []  # runs of value cells, split by labels and row starts
     current_group: str | None = None
     run: list[Token] = []
     for tok in tokens:
-        if run and (tok.kind == "label" or tok.row_break):
+        if run and (tok.kind == "label" or tok.row_break or tok.prose):
             runs.append((current_group, run))
             run = []
+        if tok.prose:
+            continue
         if tok.kind == "label":
             key = label_key(tok.text)
             if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
@@ -370,6 +507,7 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
         runs.append((current_group, run))
     ncols = len(layout.columns)
     total = ncols * len(layout.rows)
+    all_cells = [f"{row.key}.{col}" for row in layout.rows for col in row.columns]
     data = [(g, r) for g, r in runs if any(not t.blank for t in r)]
     if not data:  # a table printed with every cell blank (the blank official form)
         data = [(g, r) for g, r in runs if len(r) == total]
@@ -382,46 +520,33 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
         table.found_rows = len(layout.rows)
         return table
 
-    for g, r in data:
-        printed = [t for t in r if not t.blank]
-        if len(printed) == 1 and printed[0].text.isdigit() and len(printed[0].text) >= total:
-            return _review_run_together(table, layout, printed[0], put)
-        if len(r) == len(layout.rows) and len(printed) == len(r):  # only the three 总计 cells printed
-            return put([t if c.key == TOTAL else None for t in r for c in layout.columns])
-        fitted, warning = _fit(r, total, False)
-        if len(r) >= total - 2 * ncols and warning is None:
-            return put(fitted)
+    def plain(toks: list[Token]) -> bool:
+        return all(t.blank or t.value is not None for t in toks)
+
+    if not data:
+        return table
+    if len({g for g, _ in data}) == 1:  # the whole table in one run (or in rows that no group label opens)
+        whole = [t for _, r in data for t in r]
+        printed = [t for t in whole if not t.blank]
+        if len(whole) == len(layout.rows) and len(printed) == len(whole) and plain(whole):  # only the 总计 cells
+            return put([t if c.key == TOTAL else None for t in whole for c in layout.columns])
+        if len(whole) == total and plain(whole):
+            return put(whole)
+        return put(_open(table, all_cells, whole, table.name))
     # one row of five per group
     for g, r in data:
         if g is None:
             continue
-        fitted, warning = _fit(r, ncols, True)
-        if warning:
-            table.warnings.append(f"{table.name}.{g}: {warning}")
-        table.cells[g] = {c: Placed(t.value if t else None, t) for c, t in zip(layout.row(g).columns, fitted)}
-        table.found_rows += 1
-    if data and not table.found_rows:
-        table.warnings.append(f"{table.name}: {len(data[0][1])} cells where {total} were expected; not read")
-    return table
-
-
-def _review_run_together(table: AssembledTable, layout: TableLayout, tok: Token, put) -> AssembledTable:
-    """Fifteen cells printed as one digit string: the readings where each group's total holds. A group
-    on which all readings agree is read; the others stay null, each with a warning."""
-    rows = [row.columns for row in layout.rows]
-    found = rows_readings(tok.text, rows, lambda cols, r: _row_consistent(r, cols))
-    cells: list[Placed] = []
-    at = 0
-    for row, cols in zip(layout.rows, rows):
-        options = {r[at:at + len(cols)] for r in found}
-        if len(options) == 1:
-            cells += [Placed(v, tok) for v in options.pop()]
+        row = layout.row(g)
+        if len(r) == ncols and plain(r):
+            cells = [Placed(t.value, t) for t in r]
+        elif len(r) == 1 and plain(r) and _digits(r[0]) < ncols:  # only the group's 总计 printed
+            cells = [Placed(None, None)] * (ncols - 1) + [Placed(r[0].value, r[0])]
         else:
-            cells += [Placed(None, tok)] * len(cols)
-            table.warnings.append(f"{table.name}.{row.key}: run-together cells '{tok.text}' are ambiguous "
-                                  f"({len(options)} readings for this group); left null")
-        at += len(cols)
-    return put(cells)
+            cells = _open(table, [f"{g}.{c}" for c in row.columns], r, f"{table.name}.{g}")
+        table.cells[g] = dict(zip(row.columns, cells))
+        table.found_rows += 1
+    return table
 
 
 # ------------------------------------------------------------------------------------------ regions
@@ -447,11 +572,11 @@ def _key_find(doc: Document, keys: tuple[str, ...], start: int, end: int) -> int
 def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int, int] | None]:
     """Where each template table lies: its section, else from its start markers to the next table."""
     spec = load_spec()
-    by_number = {s.number: s for s in sections}
+    by_key = {s.key: s for s in sections if s.key}
     regions: dict[str, tuple[int, int] | None] = {}
     for name in TABLE_NAMES:
         ts = spec.tables[name]
-        sec = by_number.get(ts.section)
+        sec = by_key.get(spec.section(ts.section).key)
         if sec is not None:
             regions[name] = (sec.start, sec.end)
             continue
@@ -460,40 +585,49 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
         if hit is None:
             regions[name] = None
             continue
-        line_start = doc.text.rfind("\n", 0, hit) + 1
         ends = [s.start for s in sections if s.start > hit]
         nxt_idx = TABLE_NAMES.index(name) + 1
         if nxt_idx < len(TABLE_NAMES):
             nxt = _key_find(doc, spec.tables[TABLE_NAMES[nxt_idx]].start_markers, hit + 1, len(doc.text))
             if nxt is not None:
-                ends.append(doc.text.rfind("\n", 0, nxt) + 1)
-        regions[name] = (line_start, min(ends) if ends else len(doc.text))
+                ends.append(max(hit + 1, _clause_start(doc.text, nxt)))
+        regions[name] = (_clause_start(doc.text, hit), min(ends) if ends else len(doc.text))
     return regions
 
 
-_PROSE_NUMBER = re.compile(r"\d+")
+_CLAUSE_BREAK = re.compile(r"[\n。；;]")
 
 
-def _prose_numbers(doc: Document, regions: list[tuple[int, int]]) -> set[int]:
-    nums: set[int] = set()
-    pos = 0
-    for s, e in sorted(regions) + [(len(doc.text), len(doc.text))]:
-        nums.update(int(x) for x in _PROSE_NUMBER.findall(doc.text[pos:s]) if len(x) < 12)
-        pos = max(pos, e)
-    return nums
+def _clause_start(text: str, at: int) -> int:
+    """Where the line or sentence that holds ``at`` starts (a line in laid-out text; a sentence, not the
+    whole body, in text whose line breaks were lost)."""
+    line = text.rfind("\n", 0, at) + 1
+    m = None
+    for m in _CLAUSE_BREAK.finditer(text, line, at):
+        pass
+    return m.end() if m else line
 
 
 # ------------------------------------------------------------------------------------------ API
 
 
 def tokens_for_region(doc: Document, start: int, end: int) -> tuple[str, list[Token]]:
-    tables = doc.tables_in(start, end)
-    if tables:
-        toks: list[Token] = []
-        for t in tables:
-            toks.extend(tokens_from_table(t, doc.text))
-        return "reader_table", toks
-    return tokens_from_text(doc.text[start:end], start)
+    """Tokens of a table region: a reader's cell grids where it found them, the text between and
+    around them (rows that a page break cut out of a PDF's grid, "6.属于四类过程性信" / "0 0 0 …") as
+    text."""
+    tables = sorted(doc.tables_in(start, end), key=lambda t: t.start)
+    if not tables:
+        return tokens_from_text(doc.text[start:end], start)
+    toks: list[Token] = []
+    pos = start
+    for t in tables:
+        if doc.text[pos:t.start].strip():
+            toks.extend(tokens_from_text(doc.text[pos:t.start], pos)[1])
+        toks.extend(tokens_from_table(t, doc.text))
+        pos = max(pos, t.end)
+    if doc.text[pos:end].strip():
+        toks.extend(tokens_from_text(doc.text[pos:end], pos)[1])
+    return "reader_table", toks
 
 
 def parse_tables(doc: Document, sections: list[Section], year: int | None = None,
@@ -510,20 +644,20 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     if not found:
         return result
     template = template or "2021"
-    prose = _prose_numbers(doc, found)
     for name in TABLE_NAMES:
         region = regions[name]
         if region is None:
             continue
         layout_name, toks = tokens_for_region(doc, *region)
         result.layouts[name] = layout_name
-        assembled = assemble(toks, spec.table(name, template), prose)
+        assembled = assemble(toks, spec.table(name, template))
         if not assembled.found_rows:
             continue
-        resolve_ambiguous(assembled, name, template)
-        result.regions.append(region)
+        settle(assembled, template)
+        result.regions.append(_extent(assembled, region))
         result.warnings.extend(assembled.warnings)
         result.tables[name] = assembled.values()
+        result.ambiguities.extend(assembled.ambiguities)
         _record_spans(doc, assembled, name, result.provenance)
     if all(t is None for t in result.tables.values()):
         return TablesResult(None, result.tables, {}, result.warnings, [], result.layouts)
@@ -531,44 +665,86 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     return result
 
 
-def resolve_ambiguous(table: AssembledTable, name: str, template: str) -> None:
-    """Settle run-together rows that the row arithmetic left open, using the table's other checks."""
-    from gainlp.checks import run_checks
-    from gainlp.record import Record, Source
+MAX_SHOWN_READINGS = 4
 
-    for row_key, candidates in list(table.ambiguous.items()):
-        cols = [c for c in table.cells[row_key]]
-        best: list[tuple] = []
-        best_fails = None
-        for cand in candidates[:2000]:
-            trial = Record(source=Source(None, "", "txt"), template=template)
-            trial.tables[name] = table.values()
-            trial.tables[name][row_key] = dict(zip(cols, cand))
-            fails = sum(c.status == "fail" for c in run_checks(trial) if c.name.startswith(name))
-            if best_fails is None or fails < best_fails:
-                best, best_fails = [cand], fails
-            elif fails == best_fails:
-                best.append(cand)
-        if len(best) == 1 and len(candidates) <= 2000:
-            tok = table.cells[row_key][cols[0]].token
-            table.cells[row_key] = {c: Placed(v, tok) for c, v in zip(cols, best[0])}
-            del table.ambiguous[row_key]
-            table.warnings.append(f"{name}.{row_key}: run-together cells read as {list(best[0])} by the table's checks")
+
+def _extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
+    """Where the table itself stands inside its region: from its first label to its last cell (prose
+    of the same section before or after it is narrative, not table)."""
+    toks = list(table.label_tokens) + list(table.soft_labels.values())
+    toks += [p.token for cols in table.cells.values() for p in cols.values() if p.token is not None]
+    if not toks:
+        return region
+    return max(region[0], min(t.start for t in toks)), min(region[1], max(t.end for t in toks))
+
+
+def settle(table: AssembledTable, template: str) -> None:
+    """Read the table's digits run together, all at once, under its identities (rules/solve.py): cells
+    the best readings agree on are placed; the others stay null with their candidates, an Ambiguity and
+    a warning."""
+    if not table.opens:
+        return
+    known: dict[str, int | float | None] = {}
+    open_cells = {c for o in table.opens for c in o.cells}
+    for row, cols in table.cells.items():
+        for col, placed in cols.items():
+            key = f"{row}.{col}"
+            if key not in open_cells:
+                known[key] = placed.value
+    identities = table_identities(table.name, template)
+    solution = solve(known, table.opens, identities)
+    values, left = settled(table.opens, solution)
+    for key, (value, span) in values.items():
+        row, col = key.split(".")
+        table.cells[row][col] = Placed(value, table.cells[row][col].token, span)
+    if solution.broken and values:
+        table.warnings.append(f"{table.name}: digits run together read as the table's checks allow best "
+                              f"({solution.broken} of its sums fail as printed)")
+    left_set = set(left)
+    for o, kept, complete in zip(table.opens, solution.kept, solution.complete):
+        open_here = [c for c in o.cells if c in left_set]
+        if not open_here:
+            continue
+        if not complete:
+            table.warnings.append(f"{o.label}: run-together cells '{o.text}' have too many readings to "
+                                  f"search; left null")
+            continue
+        if not o.readings:
+            continue  # no reading at all: said when the open was made
+        idx = [o.cells.index(c) for c in open_here]
+        readings = sorted({tuple(o.readings[r][i] for i in idx) for r in kept}, key=_order_key)
+        for i, cell in zip(idx, open_here):
+            row, col = cell.split(".")
+            cands = sorted({r[open_here.index(cell)] for r in readings if r[open_here.index(cell)] is not None})
+            table.cells[row][col] = Placed(None, table.cells[row][col].token, None, cands)
+        shown = " / ".join(str(list(r)) for r in readings[:MAX_SHOWN_READINGS])
+        more = f" / … ({len(readings)} in all)" if len(readings) > MAX_SHOWN_READINGS else ""
+        for row in dict.fromkeys(c.split(".")[0] for c in open_here):  # a warning per row, naming it
+            table.warnings.append(f"{table.name}.{row}: run-together cells '{o.text}' are ambiguous: "
+                                  f"{len(readings)} readings fit the table's checks equally "
+                                  f"({', '.join(open_here)}: {shown}{more}); left null")
+        table.ambiguities.append(Ambiguity(table.name, open_here, [list(r) for r in readings], o.start, o.end))
+
+
+def _order_key(reading: tuple) -> tuple:
+    return tuple(float("-inf") if v is None else v for v in reading)
 
 
 def _record_spans(doc: Document, table: AssembledTable, name: str, provenance: dict[str, Provenance]) -> None:
     layer = doc.layer("rules")
     for tok in table.label_tokens + list(table.soft_labels.values()):
         layer.append(Span(tok.start, tok.end, "TABLE_LABEL", "rules", 1.0, {"table": name}))
-    seen_tokens: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     for row, cols in table.cells.items():
         for col, placed in cols.items():
             tok = placed.token
             if tok is None:
                 continue
-            conf = 0.8 if tok.glued else 1.0
-            provenance[f"tables.{name}.{row}.{col}"] = Provenance("rules", tok.start, tok.end, conf)
-            if tok.end > tok.start and id(tok) not in seen_tokens:
-                seen_tokens.add(id(tok))
-                layer.append(Span(tok.start, tok.end, "TABLE_CELL", "rules", conf,
+            # a cell read out of digits run together points at its own digits, with less confidence
+            start, end = placed.span or (tok.start, tok.end)
+            conf = RUN_TOGETHER_CONFIDENCE if placed.span is not None or placed.candidates is not None else 1.0
+            provenance[f"tables.{name}.{row}.{col}"] = Provenance("rules", start, end, conf, placed.candidates)
+            if end > start and (start, end) not in seen:
+                seen.add((start, end))
+                layer.append(Span(start, end, "TABLE_CELL", "rules", conf,
                                   {"table": name, "row": row, "col": col, "value": placed.value}))

@@ -72,6 +72,31 @@ def replace_chars(piece: Piece, mapping: dict[int, str]) -> None:
     piece.text = "".join(chars)
 
 
+def join_lines(piece: Piece, joiner) -> None:
+    """Remove every line break, each replaced by ``joiner(i)`` ("" or " ": the i-th break), keeping every
+    span on the characters it labelled (text whose line breaks a scraper lost)."""
+    out: list[str] = []
+    where: list[int] = []  # old offset -> new offset
+    pos = 0
+    breaks = 0
+    for ch in piece.text:
+        where.append(pos)
+        if ch == "\n":
+            rep = joiner(breaks)
+            breaks += 1
+        else:
+            rep = ch
+        out.append(rep)
+        pos += len(rep)
+    where.append(pos)
+    piece.text = "".join(out)
+    spans = []
+    for a, b, lab in piece.spans:
+        # a span ends after its last character, wherever that went
+        spans.append(LabeledSpan(where[a], where[b - 1] + (1 if piece.text[where[b - 1]:where[b - 1] + 1] else 0), lab))
+    piece.spans = [sp for sp in spans if sp.end > sp.start]
+
+
 def inside(piece: Piece, pos: int, labels: tuple[str, ...] | None = None) -> bool:
     """Is ``pos`` strictly inside a span (of one of ``labels``)? An insertion there would split it."""
     return any(a < pos < b and (labels is None or lab in labels) for a, b, lab in piece.spans)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gainlp.annotations import AnnotatedDoc, LabeledSpan
 from gainlp.synth.builder import Piece
-from gainlp.synth.printed import LABEL_KINDS, VALUE, PrintedTable, printed_table
+from gainlp.synth.printed import HEADER, LABEL_KINDS, VALUE, PrintedTable, printed_table
 from gainlp.synth.result import SynthReport
 from gainlp.template import label_key
 
@@ -58,26 +58,52 @@ def _value_text(t, cell) -> str:
 # ------------------------------------------------------------------------------------------ HTML
 
 
-def _html_table(block) -> str:
+def _html_table(block, portal: bool = False) -> str:
+    """A table as the form prints it. ``portal``: as a portal's editor writes it: the header rows in a
+    <thead> (a browser repeats them on every printed page) and each header cell's characters in a
+    paragraph of their own (a narrow column: "结<p>果</p>…")."""
     grid: PrintedTable = block.grid
     rows = []
+    head_rows = 0
+    for row in grid.rows:
+        if any(c.kind == VALUE for c in row):
+            break
+        head_rows += 1
     for row in grid.rows:
         tds = []
         for c in row:
             text = _value_text(block, c) if c.kind == VALUE else c.text
             attrs = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (f' colspan="{c.colspan}"' if c.colspan > 1 else "")
-            tds.append(f"<td{attrs}>{html.escape(text)}</td>")
+            inner = html.escape(text)
+            if portal and c.kind == HEADER and len(text) <= 6:
+                inner = "".join(f"<p>{html.escape(ch)}</p>" for ch in text)
+            tds.append(f"<td{attrs}>{inner}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
+    if portal and 0 < head_rows < len(rows):
+        return ('<table border="1" cellspacing="0">\n<thead>\n' + "\n".join(rows[:head_rows]) + "\n</thead>\n<tbody>\n"
+                + "\n".join(rows[head_rows:]) + "\n</tbody>\n</table>")
     return '<table border="1" cellspacing="0">\n' + "\n".join(rows) + "\n</table>"
 
 
-def to_html(report: SynthReport) -> bytes:
+# what a provincial portal prints around a department's report: menus, breadcrumb, share widget, footer
+_PORTAL_HEAD = (
+    '<div class="top">国务院 省政府 省人大 省政协 | 移动版 | 登录 注册</div>\n'
+    '<div class="menu"><a>首页</a> <a>政务公开</a> <a>解读回应</a> <a>办事服务</a> <a>互动交流</a></div>\n'
+    '<div class="links">政府信息公开 领导之窗 政府机构 要闻 政府会议 最新文件 政策文件库 公示公告</div>\n'
+    '<div class="position">当前位置：首页 &gt; 政务公开 &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
+)
+_PORTAL_TAIL = '<div class="share">微信 微博 QQ空间 全真版 文字版 文件下载 相关链接：</div>\n'
+
+
+def to_html(report: SynthReport, portal: bool = False) -> bytes:
+    """The report as a web page. ``portal``: inside a provincial portal's page (menus, breadcrumb, share
+    widget, header rows and narrow header cells as portal editors write them)."""
     blocks = file_blocks(report, "html")
     title = blocks[0].piece.text.replace("\n", "") if blocks else report.id
     parts = []
     for b in blocks:
         if b.kind == "table":
-            parts.append(_html_table(b))
+            parts.append(_html_table(b, portal))
             continue
         for line in b.piece.text.split("\n"):
             if not line:
@@ -86,11 +112,12 @@ def to_html(report: SynthReport) -> bytes:
             style = ' style="text-indent:2em"' if b.kind == "para" else ""
             parts.append(f"<{tag}{style}>{html.escape(line)}</{tag}>")
     body = "\n".join(parts)
+    head = _PORTAL_HEAD if portal else '<div class="nav">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>\n'
     page = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>' + html.escape(title) + "</title></head>\n<body>\n"
-        '<div class="nav">首页 &gt; 政务公开 &gt; 政府信息公开年报</div>\n'
-        f'<div class="article"><div class="TRS_Editor">\n{body}\n</div></div>\n'
-        '<div class="footer">主办单位：' + html.escape(report.gold.get("agency") or "") + " 网站标识码：0000000000</div>\n"
+        + head + f'<div class="article"><div class="TRS_Editor">\n{body}\n</div></div>\n'
+        + (_PORTAL_TAIL if portal else "")
+        + '<div class="footer">主办单位：' + html.escape(report.gold.get("agency") or "") + " 网站标识码：0000000000</div>\n"
         "</body></html>\n"
     )
     return page.encode("utf-8")

@@ -17,7 +17,12 @@ Layouts (``LAYOUTS``), each seen in real reports or in the extraction issue:
 * ``space_rows``: a row per line, cells separated by spaces;
 * ``run_together``: label and digits with no separator ("行政规范性文件8855698");
 * ``pdf_text``: PDF-extracted text: "label 1 2 3" rows, long labels wrapped around their numbers, header
-  words split over two lines, page numbers ("- 3 -") and a running header between rows.
+  words split over two lines, page numbers ("- 3 -") and a running header between rows;
+* ``one_line_glued``, ``one_line_spaced``, ``one_line_padded``: the table on one line, as a scraper's
+  text without line breaks keeps it: cells run together ("规章000行政规范性文件417"), separated by single
+  spaces ("行政许可 17 0 2"), or run together with the padding spaces of some cells left between them
+  ("10 0 0 0 01", "000000 0"). The report around such a table loses its line breaks too
+  (gainlp.synth.report).
 
 Layouts that cannot show an empty cell (``blanks=False``) print a marker for a null cell, except in a
 row whose only printed number is its 总计 (seed 001's pattern), where the blanks are left out.
@@ -57,6 +62,7 @@ class Layout:
     blanks: bool          # can print an empty cell so that it is recoverable
     wraps: bool           # cells may hold line breaks
     ambiguous: bool = False  # the text alone does not always say where one cell ends (run_together)
+    one_line: bool = False  # the report around it is printed without line breaks
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -242,6 +248,41 @@ def run_together(t: PrintedTable, values: dict, rng: random.Random, opts: Render
     return out
 
 
+def _one_line(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOptions, sep) -> Piece:
+    """All cells of the table on one line, ``sep(cell)`` printed before each cell but the first."""
+    out = Piece()
+    first = True
+    for row in _row_cells(t, "omit"):
+        only_total = _only_total(row, values)
+        for cell in row:
+            if cell.kind == VALUE:
+                text = values.get(cell.key, "") if only_total else _marked(cell, values, opts)
+            else:
+                text = _cell_text(cell, values, rng, opts, False)
+            if not text:
+                continue
+            if not first:
+                out.add(sep(cell))
+            first = False
+            _add_cell(out, cell, text)
+    return out
+
+
+def one_line_glued(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOptions) -> Piece:
+    return _one_line(t, values, rng, opts, lambda cell: "")
+
+
+def one_line_spaced(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOptions) -> Piece:
+    return _one_line(t, values, rng, opts, lambda cell: " ")
+
+
+def one_line_padded(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOptions) -> Piece:
+    """Run together, but a cell padded with a non-breaking space in the page keeps a space (or two, or
+    an ideographic one) on that side."""
+    pads = ("", "", "", " ", " ", "  ", "\u3000")
+    return _one_line(t, values, rng, opts, lambda cell: rng.choice(pads))
+
+
 def _chunks(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
 
@@ -314,6 +355,10 @@ LAYOUTS: dict[str, Layout] = {
     "space_rows": Layout("space_rows", space_rows, blanks=False, wraps=False),
     "run_together": Layout("run_together", run_together, blanks=True, wraps=False, ambiguous=True),
     "pdf_text": Layout("pdf_text", pdf_text, blanks=False, wraps=True),
+    "one_line_glued": Layout("one_line_glued", one_line_glued, blanks=False, wraps=False, ambiguous=True, one_line=True),
+    "one_line_spaced": Layout("one_line_spaced", one_line_spaced, blanks=False, wraps=False, one_line=True),
+    "one_line_padded": Layout("one_line_padded", one_line_padded, blanks=False, wraps=False, ambiguous=True,
+                              one_line=True),
 }
 TEXT_LAYOUTS: tuple[str, ...] = tuple(LAYOUTS)
 FILE_LAYOUTS: tuple[str, ...] = ("html", "docx")  # gainlp.synth.files

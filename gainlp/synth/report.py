@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 
 from gainlp.synth import frame, noise
-from gainlp.synth.builder import Piece, check_aligned
+from gainlp.synth.builder import Piece, check_aligned, join_lines
 from gainlp.synth.layouts import LAYOUTS, RenderOptions, render_table
 from gainlp.synth.narrative import Context, Grammar, Metric
 from gainlp.synth.printed import PrintedTable, printed_table
@@ -251,6 +251,12 @@ def build_report(rng: random.Random, report_id: str, opts: Options) -> SynthRepo
     blocks.append(Block("signature", signature))
 
     composed = compose(rng, blocks, plan, opts)
+    one_line = LAYOUTS[max(plan.layouts.values(), key=list(plan.layouts.values()).count)].one_line
+    if one_line:  # a scraper's text: its header lines, then the page's text without line breaks
+        flatten(composed.piece, rng)
+        body = composed.piece
+        composed.piece = scraper_header(rng, grammar, ag, published)
+        composed.piece.extend(body)
     text, spans = composed.piece.text, composed.piece.spans
     check_aligned(text, spans)
     gold = {
@@ -270,6 +276,7 @@ def build_report(rng: random.Random, report_id: str, opts: Options) -> SynthRepo
         "numbering": [plan.numbering[n - 1] for n in range(1, 7) if n not in missing],
         "missing_sections": missing,
         "noise": composed.noise + (["page_clutter"] if clutter else []),
+        "form": "one_line_body" if one_line else "lines",  # a scraper's text without line breaks, or laid out
         "punctuation": plan.punctuation.name,
         "null_marker": plan.null_marker,
         "blank_styles": blank_styles,
@@ -302,8 +309,34 @@ def minimal_report(rng: random.Random, template: str, tables: dict, layout: str,
             out.extend(render_table(layout, block.grid, block.printed, rng, opts or RenderOptions()))
         else:
             out.add("\n（文字描述）")
+    if LAYOUTS[layout].one_line:
+        flatten(out, rng)
     check_aligned(out.text, out.spans)
     return out
 
 
-__all__ = ["build_report", "compose", "minimal_report", "Block", "Plan"]
+def scraper_header(rng: random.Random, grammar: Grammar, ag: frame.Agency, published) -> Piece:
+    """The lines a scraper writes above a page's text (the Pingtan archive's page.txt): the title, the
+    release time, an empty document number, a publisher field (empty, the portal's owner, or the
+    agency), the column, then a rule; the breadcrumb and share-widget words of the page open the body."""
+    p = Piece()
+    p.add("标题: ")
+    title = frame.title_piece(grammar)
+    join_lines(title, lambda i: "")
+    p.extend(title)
+    p.add(f"\n发布时间: {published.isoformat()} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}\n文号: \n发布机构: ")
+    p.add(rng.choice(("", "", ag.place + "人民政府" if ag.place else "", ag.printed)))
+    p.add("\n栏目: 政府信息公开年报\n==================== 正文 ====================\n")
+    if rng.random() < 0.5:
+        p.add("当前位置： 首页政务公开政府信息公开政府信息公开年报 来源： 时间：" + published.isoformat()
+              + " --> 微信 微博 QQ空间 全真版 文字版 文件下载 相关链接： ")
+    return p
+
+
+def flatten(piece: Piece, rng: random.Random) -> None:
+    """The text without its line breaks, as a scraper's get_text() leaves it: each break dropped or a
+    space (a heading runs on from the last cell: "…0000000四、政府信息公开…", or "…0 三、收到…")."""
+    join_lines(piece, lambda i: rng.choice(("", "", " ")))
+
+
+__all__ = ["build_report", "compose", "minimal_report", "flatten", "Block", "Plan"]

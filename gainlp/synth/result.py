@@ -64,10 +64,10 @@ class SynthReport:
         return AnnotatedDoc(id=self.id, text=self.text, spans=list(self.spans),
                             meta={**self.meta, "source": "synth", "gold": self.gold})
 
-    def to_html(self) -> bytes:
+    def to_html(self, portal: bool = False) -> bytes:
         from gainlp.synth.files import to_html
 
-        return to_html(self)
+        return to_html(self, portal)
 
     def to_docx(self) -> bytes:
         from gainlp.synth.files import to_docx

@@ -54,6 +54,7 @@ class TableLayout:
     columns: tuple[Labelled, ...]
     groups: tuple[Labelled, ...] = ()
     header_markers: tuple[str, ...] = ()
+    signed: frozenset[str] = frozenset()  # columns whose cells may be negative (本年增/减)
 
     def row(self, key: str) -> RowSpec:
         for r in self.rows:
@@ -212,7 +213,8 @@ def _build_layout(name: str, template: str, raw_rows: dict, raw_cols: dict, raw_
         if "templates" not in g or template in g["templates"]
     )
     return TableLayout(name=name, template=template, rows=tuple(rows), columns=cols, groups=groups,
-                       header_markers=_labels(header_markers))
+                       header_markers=_labels(header_markers),
+                       signed=frozenset(k for k, c in raw_cols.items() if c.get("signed")))
 
 
 @lru_cache(maxsize=None)

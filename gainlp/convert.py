@@ -1,0 +1,102 @@
+"""The real converters that turn a report page into the other forms users meet it in.
+
+Reports reach users as the published web page, as that page printed to PDF by a browser, as the
+``pdftotext -layout`` text of such a PDF, and as a DOCX saved from the page. The tests and benchmarks
+make those forms with the same programs (Debian packages, installed by scripts/setup-system.sh):
+
+* :func:`html_to_pdf`: headless Chromium ``--print-to-pdf`` (site menus, page breaks and repeated table
+  header rows as a browser prints them);
+* :func:`pdf_to_text`: poppler's ``pdftotext -layout``;
+* :func:`html_to_docx`: LibreOffice Writer, ``soffice --headless --convert-to docx``;
+* :func:`pdf_to_images`: poppler's ``pdftoppm`` (page images, for scans).
+
+Each raises :class:`ConversionError` (one line naming the file) when the program is missing or fails.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# a closed network: no background connections, no updates, no first-run work (see the machine notes)
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-pdf-header-footer")
+DEFAULT_TIMEOUT = 180
+
+
+class ConversionError(RuntimeError):
+    """A conversion that could not be made; ``str(err)`` is one line."""
+
+
+def chromium() -> str | None:
+    return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+
+
+def missing(*programs: str) -> list[str]:
+    """Which of "chromium", "pdftotext", "pdftoppm", "soffice" are not installed."""
+    found = {"chromium": chromium() is not None}
+    return [p for p in programs if not found.get(p, shutil.which(p) is not None)]
+
+
+def _run(cmd: list[str], src: Path, what: str, timeout: int) -> None:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    except FileNotFoundError:
+        raise ConversionError(f"{src}: {what}: {cmd[0]} is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise ConversionError(f"{src}: {what}: {cmd[0]} took more than {timeout} s") from None
+    if proc.returncode != 0:
+        tail = " ".join(proc.stderr.decode("utf-8", "replace").split())[-200:]
+        raise ConversionError(f"{src}: {what} failed ({cmd[0]} exit {proc.returncode}): {tail}")
+
+
+def html_to_pdf(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """Print an HTML page to PDF as a browser does (headless Chromium)."""
+    exe = chromium()
+    if exe is None:
+        raise ConversionError(f"{src}: HTML to PDF: Chromium is not installed (apt-get install chromium)")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gainlp-chromium-") as profile:
+        _run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={dst}",
+              Path(src).resolve().as_uri()], src, "HTML to PDF", timeout)
+    if not dst.is_file() or dst.stat().st_size == 0:
+        raise ConversionError(f"{src}: HTML to PDF: Chromium wrote no PDF")
+    return dst
+
+
+def pdf_to_text(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """The text of a PDF as ``pdftotext -layout`` prints it."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    _run(["pdftotext", "-layout", "-enc", "UTF-8", str(src), str(dst)], src, "PDF to text", timeout)
+    return dst
+
+
+def pdf_to_images(src: Path, prefix: Path, dpi: int = 150, timeout: int = DEFAULT_TIMEOUT) -> list[Path]:
+    """One PNG per page (``pdftoppm -r dpi -png``), in page order."""
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    _run(["pdftoppm", "-r", str(dpi), "-png", str(src), str(prefix)], src, "PDF to images", timeout)
+    return sorted(prefix.parent.glob(prefix.name + "*.png"))
+
+
+def html_to_docx(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """A DOCX saved from an HTML page by LibreOffice Writer."""
+    if shutil.which("soffice") is None:
+        raise ConversionError(f"{src}: HTML to DOCX: LibreOffice is not installed "
+                              f"(apt-get install libreoffice-writer-nogui)")
+    with tempfile.TemporaryDirectory(prefix="gainlp-soffice-") as tmp:
+        out = Path(tmp) / "out"
+        # a profile of its own: two conversions at once would otherwise wait on one another's lock
+        _run(["soffice", f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
+              "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)], src, "HTML to DOCX", timeout)
+        made = out / (Path(src).stem + ".docx")
+        if not made.is_file():
+            raise ConversionError(f"{src}: HTML to DOCX: LibreOffice wrote no DOCX")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(made), dst)
+    return dst
+
+
+__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "missing", "chromium"]
