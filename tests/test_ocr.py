@@ -9,7 +9,6 @@ missing-extra errors run without OCR.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import sys
 
@@ -32,7 +31,7 @@ needs_ocr = pytest.mark.skipif(
     reason="the OCR extra is not installed (pip install '.[ocr]')",
 )
 needs_printing = pytest.mark.skipif(
-    not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which("pdftoppm"),
+    bool(__import__("gainlp.convert", fromlist=["missing"]).missing("chromium", "pdftoppm")),
     reason="headless Chromium and pdftoppm make the scans (scripts/setup-system.sh)",
 )
 

@@ -8,8 +8,8 @@ scored cell by cell against the tables of its source:
 * the dev set's published pages (``*-page.html``) are printed as they are;
 * synthetic reports (``gainlp.synth``) are printed from their HTML page.
 
-Printing: ``chromium --headless --print-to-pdf`` (A4, no header or footer, a fresh profile, no network
-services), then ``pdftoppm -r 150 -gray`` to page images, then the variants of :data:`VARIANTS`
+Printing (``gainlp.convert``): ``chromium --headless --print-to-pdf`` (A4, no header or footer, a fresh
+profile, no network services), then ``pdftoppm -r 150`` to page images (read as grey), then the variants of :data:`VARIANTS`
 (rotated by +-1 degree, blurred, JPEG-compressed), each bound into an image-only PDF with pypdfium2
 (lossless pages; the JPEG variant embeds its JPEG stream as a scanner does).
 
@@ -24,8 +24,6 @@ import io
 import json
 import logging
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -37,16 +35,7 @@ DPI = 150
 VARIANTS = ("clean", "rot+1", "rot-1", "blur", "jpeg")
 JPEG_QUALITY = 35
 BLUR_SIGMA = 1.0
-CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-pdf-header-footer",
-)
 _PAGE_STYLE = "<style>@page { size: A4; margin: 15mm 15mm; }</style>"
-
-
-class ScanError(RuntimeError):
-    """A tool needed to make a scan is missing or failed."""
 
 
 @dataclass
@@ -154,38 +143,25 @@ def synth_sources(n: int, seed: int, out: Path) -> list[Source]:
 # printing and scanning
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise ScanError("headless Chromium not found (apt-get install chromium; scripts/setup-system.sh)")
+def print_pdf(page: Path, pdf: Path) -> None:
+    """Print an HTML page to A4 PDF with headless Chromium (``gainlp.convert.html_to_pdf``: a fresh
+    profile, no header or footer): a print style sheet for A4 is put first in a copy of the page."""
+    from gainlp.convert import html_to_pdf
 
-
-def print_pdf(page: Path, pdf: Path, timeout: float = 120) -> None:
-    """Print an HTML page to A4 PDF with headless Chromium (a fresh profile, no header or footer)."""
     raw = page.read_bytes()
-    with tempfile.TemporaryDirectory(prefix="gainlp-chromium-") as tmp:
+    head = raw.lower().find(b"<head>")
+    at = head + len(b"<head>") if head >= 0 else 0
+    with tempfile.TemporaryDirectory(prefix="gainlp-scan-") as tmp:
         source = Path(tmp) / "page.html"
-        # A4 pages: a print style sheet first in the page (the page's own styles still apply)
-        head = raw.lower().find(b"<head>")
-        at = head + len(b"<head>") if head >= 0 else 0
         source.write_bytes(raw[:at] + _PAGE_STYLE.encode() + raw[at:])
-        cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={pdf}",
-               source.as_uri()]
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    if done.returncode != 0 or not pdf.is_file():
-        raise ScanError(f"{page}: chromium --print-to-pdf failed: {done.stderr.decode(errors='replace')[-300:]}")
+        html_to_pdf(source, pdf)
 
 
 def pdf_pages(pdf: Path, out_dir: Path, dpi: int = DPI) -> list[Path]:
-    """The PDF's pages as grey PNG images (``pdftoppm -r DPI -gray``)."""
-    if not shutil.which("pdftoppm"):
-        raise ScanError("pdftoppm not found (apt-get install poppler-utils)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(out_dir / "page")],
-                   check=True, capture_output=True, timeout=300)
-    return sorted(out_dir.glob("page-*.png"))
+    """The PDF's pages as PNG images (``gainlp.convert.pdf_to_images``: ``pdftoppm -r DPI``)."""
+    from gainlp.convert import pdf_to_images
+
+    return pdf_to_images(pdf, out_dir / "page", dpi=dpi)
 
 
 def degrade(gray, variant: str):
