@@ -15,8 +15,9 @@ figures are taken where they agree, and a figure they disagree on makes the chec
 
 :func:`finalize` is the step the batch runs when all its files are done (local and Ray engines alike).
 It returns the checks and the records it changed (``updated``, by key); the batch writes an updated
-record's JSON and rebuilds every aggregate from it. Today no step changes records; the place for one is
-:func:`resolve` (filling ambiguous cells from the neighbours' figures, issue 9).
+record's JSON and rebuilds every aggregate from it. :func:`resolve` changes records: it reads cells that
+run-together digits left ambiguous where the neighbouring years' figures settle them (issue 9), before
+the checks are made.
 """
 from __future__ import annotations
 
@@ -268,16 +269,183 @@ def cross_checks(groups: dict[str, dict[int, AgencyYear]]) -> list[CrossCheck]:
 # --------------------------------------------------------------------------------------------- steps
 
 
-def resolve(groups: dict[str, dict[int, AgencyYear]], records: Mapping[str, Record]) -> dict[str, Record]:
-    """Records changed from their neighbours' figures, by key; none today.
+MAX_COMBINATIONS = 20000  # joint readings of the ambiguities one relation ties together
 
-    The place for issue 9's resolution step: for an ambiguous cell (``Facts.ambiguous``: null, with
-    candidates) of a report whose neighbour years settle it (N's 结转下年度 = N+1's 上年结转; last year's
-    现行有效 + 制发 − 废止 = this year's 现行有效), load the record (``records[key]``), set the cell, say so
-    in its provenance and warnings, re-run its checks, and return it here: the batch writes it and
-    rebuilds every aggregate.
+
+@dataclass
+class Relation:
+    """A sum that ties two consecutive years: sum(sign * cell) over ``terms`` is 0."""
+
+    label: str
+    terms: list[tuple[AgencyYear, str, int]]  # (report, "table.row.column", sign)
+
+
+def relations(prev: AgencyYear, cur: AgencyYear) -> list[Relation]:
+    """The identities between an agency's reports for consecutive years (the template's arithmetic)."""
+    out = [Relation(f"{prev.year} 结转下年度 = {cur.year} 上年结转 ({col})",
+                    [(prev, f"applications.carried_forward.{col}", 1), (cur, f"applications.carried_over.{col}", -1)])
+           for col in APPLICATION_COLUMNS]
+    if prev.template == "2021" and cur.template == "2021":
+        out += [Relation(f"{prev.year} 现行有效 + {cur.year} 制发 − 废止 = {cur.year} 现行有效 ({row})",
+                         [(prev, f"active_disclosure.{row}.in_force", 1), (cur, f"active_disclosure.{row}.issued", 1),
+                          (cur, f"active_disclosure.{row}.abolished", -1), (cur, f"active_disclosure.{row}.in_force", -1)])
+                for row in IN_FORCE_ROWS]
+    return out
+
+
+def resolve(groups: dict[str, dict[int, AgencyYear]], records: Mapping[str, Record]) -> dict[str, Record]:
+    """Records whose ambiguous cells the neighbouring years settle, by key (issue 9).
+
+    A cell left null with candidates (run-together digits the report's own sums could not split) is
+    read where a relation with the same agency's previous or next report admits only some of its
+    readings: N's 结转下年度 = N+1's 上年结转, last year's 现行有效 + 制发 − 废止 = this year's 现行有效. The
+    readings of every ambiguity a relation touches are tried together (two neighbours both ambiguous
+    settle each other), the readings that take part in no combination that holds are dropped
+    (gainlp.rules.solve.narrow), and what is left open stays null. A relation that no combination
+    satisfies (the reports disagree as printed) settles nothing. Repeated until nothing changes.
     """
-    return {}
+    loaded: dict[str, Record] = {}
+    updated: dict[str, Record] = {}
+
+    def record(key: str) -> Record:
+        if key not in loaded:
+            loaded[key] = records[key]
+        return loaded[key]
+
+    changed = True
+    while changed:
+        changed = False
+        for years in groups.values():
+            for year in sorted(years):
+                for key in _siblings(years[year], record):
+                    updated[key] = loaded[key]
+                    changed = True
+                prev = years.get(year - 1)
+                if prev is None:
+                    continue
+                for rel in relations(prev, years[year]):
+                    for key in _apply(rel, record):
+                        updated[key] = loaded[key]
+                        changed = True
+    return updated
+
+
+def _siblings(report: AgencyYear, record) -> list[str]:
+    """One agency-year printed twice (the scraped text and the published page): a cell one record leaves
+    open and the other prints plainly is read as the other prints it, where that is one of its readings."""
+    from gainlp.checks import run_checks
+    from gainlp.rules.solve import narrow
+
+    changed = []
+    for f in report.facts:
+        for cell in f.ambiguous:
+            printed = {g.cells.get(cell) for g in report.facts if g is not f and cell not in g.ambiguous} - {None}
+            if len(printed) != 1:
+                continue
+            value = printed.pop()
+            table, rest = cell.split(".", 1)
+            rec = record(f.key)
+            amb = next((a for a in rec.ambiguities if a.table == table and rest in a.cells), None)
+            if amb is None:
+                continue
+            other = next(g.key for g in report.facts if g is not f and g.cells.get(cell) == value)
+            if narrow(rec, amb, lambda values, rest=rest, value=value: values.get(rest) == value,
+                      f"as the same agency's other record of {report.year} prints them ({other})"):
+                rec.checks = run_checks(rec)
+                _refresh_facts(rec, f)
+                changed.append(f.key)
+    return changed
+
+
+def _apply(rel: Relation, record) -> list[str]:
+    """Narrow the ambiguities a relation touches; the keys of the records it changed."""
+    from gainlp.rules.solve import narrow
+
+    fixed = 0.0
+    slots: list[tuple[list, int]] = []  # per open term: (the options: (key, ambiguity, reading index)), sign
+    for report, cell, sign in rel.terms:
+        value, _ = report.value(cell)
+        if value is not None:
+            fixed += sign * value
+            continue
+        options = []
+        for f in report.facts:
+            if cell not in f.ambiguous:
+                continue
+            rec = record(f.key)
+            table, rest = cell.split(".", 1)
+            for amb in rec.ambiguities:
+                if amb.table == table and rest in amb.cells:
+                    k = amb.cells.index(rest)
+                    options += [(f.key, amb, i, r[k]) for i, r in enumerate(amb.readings)]
+        if not options:
+            return []  # a null cell nothing can settle: the relation cannot be used
+        slots.append((options, sign))
+    if not slots:
+        return []
+    # the ambiguities involved, and each combination of their readings
+    ambs: dict[int, tuple[str, object]] = {}
+    for options, _ in slots:
+        for key, amb, _, _ in options:
+            ambs[id(amb)] = (key, amb)
+    order = list(ambs)
+    total = 1
+    for i in order:
+        total *= len(ambs[i][1].readings)
+    if total > MAX_COMBINATIONS:
+        return []
+    keep: dict[int, set[int]] = {i: set() for i in order}
+    for combo in _product([range(len(ambs[i][1].readings)) for i in order]):
+        pick = dict(zip(order, combo))
+        total_sum = fixed
+        for options, sign in slots:
+            v = next(v for key, amb, idx, v in options if pick[id(amb)] == idx)
+            if v is None:
+                break
+            total_sum += sign * v
+        else:
+            if abs(total_sum) < 1e-6:
+                for i in order:
+                    keep[i].add(pick[i])
+    if not any(keep.values()):
+        return []  # the reports disagree as printed: settle nothing
+    changed = []
+    for i in order:
+        key, amb = ambs[i]
+        allowed = {tuple(amb.readings[j]) for j in keep[i]}
+        rec = record(key)
+        cells = list(amb.cells)
+        if narrow(rec, amb, lambda values, cells=cells, allowed=allowed: tuple(values[c] for c in cells) in allowed,
+                  f"with the figures of the same agency's neighbouring year ({rel.label})"):
+            from gainlp.checks import run_checks
+
+            rec.checks = run_checks(rec)
+            _refresh(rec, key, rel)
+            changed.append(key)
+    return changed
+
+
+def _refresh(rec: Record, key: str, rel: Relation) -> None:
+    """Bring the facts of a changed record up to date (the next relations read them)."""
+    for report, _, _ in rel.terms:
+        for f in report.facts:
+            if f.key == key:
+                _refresh_facts(rec, f)
+
+
+def _refresh_facts(rec: Record, f: Facts) -> None:
+    f.cells.update({cell: rec.cell(*cell.split(".")) for cell in f.cells})
+    still = {f"{a.table}.{c}" for a in rec.ambiguities for c in a.cells}
+    f.ambiguous = tuple(c for c in f.ambiguous if c in still)
+
+
+def _product(ranges):
+    if not ranges:
+        yield ()
+        return
+    for i in ranges[0]:
+        for rest in _product(ranges[1:]):
+            yield (i,) + rest
 
 
 def finalize(records: Mapping[str, Record], texts: Mapping[str, str] | None = None,
@@ -292,9 +460,11 @@ def finalize(records: Mapping[str, Record], texts: Mapping[str, str] | None = No
         facts = {key: facts_of(key, records[key], texts[key] if texts is not None and key in texts else None)
                  for key in records}
     groups = group(f for f in facts.values() if f is not None)
+    updated = resolve(groups, records)
     checks = cross_checks(groups)
-    return CrossReportResult(checks=checks, updated=resolve(groups, records))
+    return CrossReportResult(checks=checks, updated=updated)
 
 
-__all__ = ["CrossCheck", "CrossReportResult", "Facts", "AgencyYear", "finalize", "resolve", "cross_checks",
+__all__ = ["CrossCheck", "CrossReportResult", "Facts", "AgencyYear", "Relation", "relations", "finalize", "resolve",
+           "cross_checks",
            "carried_checks", "in_force_checks", "repeat_check", "group", "normalise_agency", "sentences"]

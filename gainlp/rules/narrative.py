@@ -26,7 +26,7 @@ import yaml
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Section
 from gainlp.rules.sections import any_pattern, section_at
-from gainlp.template import SPEC_PATH, load_spec
+from gainlp.template import SPEC_PATH, label_key, load_spec
 from gainlp.text import chinese_to_int, is_cjk, one_of
 
 # clause boundaries in the normalised text (full-width punctuation is folded to these)
@@ -57,6 +57,8 @@ class NarrativeVocab:
     strip_trailing: tuple[re.Pattern, ...]
     noun_stops: tuple[str, ...]
     noun_follows: frozenset[str]
+    predicate_follows: tuple[str, ...]
+    same_topic: re.Pattern | None
     verb_max_len: int
     verbs: tuple[str, ...]
     quantity: re.Pattern
@@ -127,6 +129,8 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         strip_trailing=tuple(re.compile(f"(?:{p})$") for p in raw["strip_trailing"]),
         noun_stops=tuple(raw["noun_stops"]),
         noun_follows=frozenset(raw["noun_follows"]),
+        predicate_follows=tuple(raw.get("predicate_follows", ())),
+        same_topic=re.compile(raw["same_topic"]) if raw.get("same_topic") else None,
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
@@ -365,6 +369,8 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
     breaks = _heading_breaks(doc)
     out: list[Metric] = []
     prev_end = 0
+    last_subject: tuple[int, int, int] | None = None  # the last metric's subject, and where its count stood
+    last_unit, last_after = "", 0
     for q in quantities(text, vocab):
         src_start, src_end = norm.to_source(q.start, q.end)
         if _in_regions(src_start, regions):
@@ -372,19 +378,58 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         k = bisect_right(breaks, q.start)
         lo = max(prev_end, breaks[k - 1] if k else 0)
         prev_end = q.after
-        s, e = _subject_before(text, _clause_start(text, q.start, lo), q.start, vocab)
-        if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e)
-                or _char_before(text, q.start) in vocab.noun_follows):
+        clause = _clause_start(text, q.start, lo)
+        s, e = _subject_before(text, clause, q.start, vocab)
+        # a count right after 的/和/、… counts the noun after it, unless the 的 was filler ("由原来的29项")
+        joined = _char_before(text, q.start) in vocab.noun_follows and e >= q.start - 1
+        if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e) or joined
+                or text.endswith(vocab.predicate_follows, clause, q.start)):
             ns, ne = _noun_after(text, q.after, vocab)
             if ne - ns >= 2 and is_cjk(text[ns]):
                 s, e = ns, ne
+        if (last_subject is not None and last_subject[2] >= _clause_start(text, q.start, breaks[k - 1] if k else 0)
+                and (e - s < 2 and text[s:e] in vocab.noun_follows | {""}
+                     or vocab.same_topic is not None and vocab.same_topic.search(text[s:e]))):
+            # the same thing counted again: "…由原来的29项精简合并为22项", "…分别发布信息495条和632条"
+            s, e = last_subject[:2]
         if e - s < 2 or not any(is_cjk(c) for c in text[s:e]):
             continue
-        index = len(out)
-        sub_start, sub_end = norm.to_source(s, e)
-        out.append(Metric(subject=text[s:e], value=q.value, unit=q.unit,
-                          section=section_at(sections or [], src_start), start=src_start, end=src_end))
-        doc.add("rules", Span(src_start, src_end, "METRIC_VALUE", source="rules",
-                              attrs={"metric": index, "value": q.value, "unit": q.unit}))
-        doc.add("rules", Span(sub_start, sub_end, "METRIC_SUBJECT", source="rules", attrs={"metric": index}))
+        # an item of a list of counts printed without its unit ("其中A类3条，B类信息 45，其他类4条")
+        if last_subject is not None and last_unit == q.unit:
+            item = _UNITLESS_ITEM.fullmatch(text, last_after, clause)
+            if item is not None:
+                _add_metric(doc, norm, out, sections, item.start("subj"), item.end("subj"), item.start("num"),
+                            item.end("num"), int(item.group("num")), "")
+        last_subject, last_unit, last_after = (s, e, q.start), q.unit, q.after
+        if _stated_before(out, text[s:e], q.value, q.unit):
+            continue  # the same figure of the same thing, said again ("主动公开政府信息128条" twice)
+        _add_metric(doc, norm, out, sections, s, e, q.start, q.end, q.value, q.unit)
     return out
+
+
+def _stated_before(metrics: list[Metric], subject: str, value, unit: str) -> bool:
+    """Is this figure, with this unit, already a metric whose subject names the same thing (one subject
+    holds the other: "公安政府信息" in "主动公开公安政府信息")?"""
+    key = label_key(subject, strip_numbering=False)
+    for m in metrics:
+        if m.value == value and m.unit == unit:
+            other = label_key(m.subject, strip_numbering=False)
+            if key and other and (key in other or other in key):
+                return True
+    return False
+
+
+# the text between two counts of one unit that holds one more item of the list without its unit
+_UNITLESS_ITEM = re.compile(r"[,、;]\s*(?P<subj>[\u4e00-\u9fff]{2,20})\s*(?P<num>\d{1,6})\s*[,、;]\s*")
+
+
+def _add_metric(doc: Document, norm, out: list[Metric], sections, s: int, e: int, vs: int, ve: int, value, unit: str) -> None:
+    """Append a metric (subject norm[s:e], value norm[vs:ve]) and its two spans to the rules layer."""
+    src_start, src_end = norm.to_source(vs, ve)
+    sub_start, sub_end = norm.to_source(s, e)
+    index = len(out)
+    out.append(Metric(subject=norm.text[s:e], value=value, unit=unit,
+                      section=section_at(sections or [], src_start), start=src_start, end=src_end))
+    doc.add("rules", Span(src_start, src_end, "METRIC_VALUE", source="rules",
+                          attrs={"metric": index, "value": value, "unit": unit}))
+    doc.add("rules", Span(sub_start, sub_end, "METRIC_SUBJECT", source="rules", attrs={"metric": index}))
