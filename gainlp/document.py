@@ -8,6 +8,7 @@ the file again.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -70,6 +71,20 @@ class Span:
         return doc.text[self.start : self.end]
 
 
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom (y grows down the page)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a stretch of the text stands on the page: page number (1-based) and box, in the unit of
+    ``Document.meta["box_unit"]`` ("pt" for PDFs, "px" for page images)."""
+
+    start: int
+    end: int
+    page: int
+    box: Box
+
+
 @dataclass
 class Document:
     text: str
@@ -80,6 +95,8 @@ class Document:
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     layers: dict[str, list[Span]] = field(default_factory=dict)
+    # text offsets -> (page, box), sorted by start, without overlaps; filled by readers that know the page
+    geometry: list[Placement] = field(default_factory=list)
 
     @classmethod
     def from_text(cls, text: str, path: str | None = None, fmt: str = "txt", raw: bytes | None = None) -> "Document":
@@ -114,6 +131,35 @@ class Document:
     def add(self, layer: str, span: Span) -> Span:
         self.layer(layer).append(span)
         return span
+
+    @cached_property
+    def _geometry_starts(self) -> list[int]:
+        return [p.start for p in self.geometry]
+
+    def locate(self, start: int, end: int) -> tuple[int, Box] | None:
+        """The page and box of the text at [start, end): the union of the boxes of the placed pieces
+        it overlaps on the page of its first one; None when no placed piece overlaps it."""
+        if not self.geometry:
+            return None
+        starts = self._geometry_starts
+        i = max(0, bisect_right(starts, start) - 1)
+        if self.geometry[i].end <= start:
+            i += 1
+        page = None
+        x0 = top = float("inf")
+        x1 = bottom = float("-inf")
+        while i < len(self.geometry) and self.geometry[i].start < max(end, start + 1):
+            p = self.geometry[i]
+            i += 1
+            if page is None:
+                page = p.page
+            elif p.page != page:
+                break
+            x0, top = min(x0, p.box[0]), min(top, p.box[1])
+            x1, bottom = max(x1, p.box[2]), max(bottom, p.box[3])
+        if page is None:
+            return None
+        return page, (x0, top, x1, bottom)
 
     def tables_in(self, start: int, end: int) -> list[Table]:
         """Reader tables that lie (mostly) inside [start, end)."""

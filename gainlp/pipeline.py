@@ -3,7 +3,8 @@
 Rule stages, each enriching the document (its "rules" layer) and filling the record:
 sections -> metadata -> template -> tables -> narrative -> checks. With a model (the default when a
 model folder is available), the model labels the text (its "model" layer), the post-processor
-(assemble.py) reads those labels and combine.py merges both readings, the checks deciding.
+(assemble.py) reads those labels and combine.py merges both readings, the checks deciding. Last,
+every value whose characters the reader placed on a page gets its page and box.
 """
 from __future__ import annotations
 
@@ -52,7 +53,19 @@ def extract_document(doc: Document, tagger=None) -> Record:
         record.warnings.append("no template table found")
     if record.drop_unrepresentable():  # a 400-digit figure: null, warned, and the checks see the null
         record.checks = run_checks(record)
+    locate_values(record, doc)
     return record
+
+
+def locate_values(record: Record, doc: Document) -> None:
+    """Give every value whose characters the reader placed on a page (scans, PDFs) its page and box:
+    the union of the boxes of the characters of its span (``Document.locate``, a bisection per value)."""
+    if not doc.geometry:
+        return
+    for prov in [*record.provenance.values(), *record.field_provenance.values()]:
+        found = doc.locate(prov.start, prov.end)
+        if found is not None:
+            prov.page, prov.box = found[0], [round(v, 1) for v in found[1]]
 
 
 def extract(path_or_text: str | Path, *, fmt: str | None = None, model: str | Path | None = "auto") -> Record:

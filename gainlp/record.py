@@ -99,12 +99,20 @@ class Provenance:
     # an ambiguous cell (value null): the values that the readings still open give it, sorted; the
     # warnings say why. None for a cell whose value the text settles (omitted from the JSON).
     candidates: list[int | float] | None = None
+    # where the value is printed, when the reader knows the page (scans, PDFs): the page (1-based) and
+    # the box [x0, top, x1, bottom] (PDF points, or pixels of a page image); None otherwise (omitted)
+    page: int | None = None
+    box: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "start": self.start, "end": self.end,
                                "confidence": self.confidence}
         if self.candidates is not None:
             out["candidates"] = list(self.candidates)
+        if self.page is not None:
+            out["page"] = self.page
+        if self.box is not None:
+            out["box"] = list(self.box)
         return out
 
 

@@ -1,4 +1,4 @@
-"""Readers: turn a report file (txt, html, docx, pdf) into a :class:`gainlp.document.Document`.
+"""Readers: turn a report file (txt, html, docx, pdf, page images) into a :class:`gainlp.document.Document`.
 
 ``read(path)`` picks the reader by file extension (or by ``fmt``); ``read_text(text)`` wraps a str
 already in memory. Each format is one module that registers its reader with ``@register``::
@@ -17,7 +17,7 @@ from pathlib import Path
 from gainlp import limits as _limits
 from gainlp.document import Document
 from gainlp.readers.base import EXTENSIONS, READERS, ReadError, ReaderSpec, register
-from gainlp.readers import docx, html, pdf, txt  # noqa: E402,F401  (each module registers its reader)
+from gainlp.readers import docx, html, image, pdf, txt  # noqa: E402,F401  (each module registers its reader)
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(sorted(EXTENSIONS))
 

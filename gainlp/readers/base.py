@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from gainlp.document import Cell, Document, Table
+from gainlp.document import Cell, Document, Placement, Table
 from gainlp.text import is_cjk
 
 
@@ -119,6 +119,8 @@ class RawCell:
     col: int = 0
     rowspan: int = 1
     colspan: int = 1
+    # where stretches of the text stand on the page: (start, end, page, box) relative to ``text``
+    pieces: list[tuple[int, int, int, tuple[float, float, float, float]]] = field(default_factory=list)
 
 
 Grid = list[list["RawCell | None"]]
@@ -171,6 +173,7 @@ class TextBuilder:
     pos: int = 0
     tables: list[Table] = field(default_factory=list)
     n_lines: int = 0
+    geometry: list[Placement] = field(default_factory=list)
 
     def _newline(self) -> None:
         if self.n_lines:
@@ -228,6 +231,11 @@ class TextBuilder:
         self.tables.append(table)
         return table
 
+    def place(self, start: int, end: int, page: int, box: tuple[float, float, float, float]) -> None:
+        """Record where the text at [start, end) stands: page (1-based) and box (x0, top, x1, bottom)."""
+        if end > start:
+            self.geometry.append(Placement(start, end, page, box))
+
     @property
     def text(self) -> str:
         return "".join(self.parts)
@@ -235,6 +243,7 @@ class TextBuilder:
     def document(self, raw: bytes, path: str, fmt: str, meta: dict | None = None, warnings: list[str] | None = None) -> Document:
         doc = Document.from_text(self.text, path=path, fmt=fmt, raw=raw)
         doc.tables = self.tables
+        doc.geometry = sorted(self.geometry, key=lambda p: (p.start, p.end))
         doc.meta = meta or {}
         doc.warnings = warnings or []
         return doc
