@@ -53,7 +53,7 @@ def pages(workdir: Path, n_synth: int) -> list[tuple[str, Path]]:
 
 def compare(page_rec, form_rec) -> dict:
     a, b = page_rec.flat(), form_rec.flat()
-    same = wrong = null = 0
+    same = wrong = null = zero_for_blank = 0
     diffs = []
     for name in TABLE_NAMES:
         for k, v in (a[name] or {}).items():
@@ -63,11 +63,15 @@ def compare(page_rec, form_rec) -> dict:
             elif got is None or got == "missing":
                 null += 1
                 diffs.append(f"{name}.{k}: {v} -> null")
+            elif v is None and got == 0:  # printed blank on the page (the template's none) read as 0
+                zero_for_blank += 1
+                diffs.append(f"{name}.{k}: blank -> 0")
             else:
                 wrong += 1
                 diffs.append(f"{name}.{k}: {v} -> {got} WRONG")
     return {
-        "cells": same + wrong + null, "same": same, "wrong": wrong, "null": null,
+        "cells": same + wrong + null + zero_for_blank, "same": same, "wrong": wrong, "null": null,
+        "zero_for_blank": zero_for_blank,
         "agency": page_rec.agency == form_rec.agency, "year": page_rec.year == form_rec.year,
         "template": page_rec.template == form_rec.template,
         "sections": [s.title for s in page_rec.sections] == [s.title for s in form_rec.sections],
@@ -99,17 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     for per_form in results.values():
         for form, r in per_form.items():
             t = totals[form]
-            for k in ("cells", "same", "wrong", "null"):
+            for k in ("cells", "same", "wrong", "null", "zero_for_blank"):
                 t[k] += r[k]
             for k in ("agency", "year", "template", "sections"):
                 t[k] += r[k]
             t["pages"] += 1
-    print("| form | pages | cells equal to the page's | null | wrong | agency | year | template | sections |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template | sections |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for form in FORMS:
         t = totals[form]
         print(f"| {form} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
-              f"{t['null']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
+              f"{t['null']} | {t['zero_for_blank']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
               f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",

@@ -8,6 +8,8 @@ sets), so reader signatures stay ``(raw, path) -> Document``.
 
 The wall-time limit is enforced by the batch (:mod:`gainlp.batch`): an alarm in the process that
 extracts, and the parent killing a worker that does not answer the alarm (a loop inside a C library).
+A page read by OCR takes seconds where a text page takes milliseconds, so each one the OCR reader
+starts adds ``ocr_page_seconds`` to the file's limit (:func:`extend`, which also tells the parent).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import re
 import signal
 import threading
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 MB = 1024 * 1024
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.I)
@@ -32,6 +34,7 @@ class Limits:
     max_unpacked: int = 256 * MB  # what a packed format (DOCX: a zip of XML parts) unpacks to
     max_chars: int = 5_000_000  # the text a reader produces (a long report has 100,000 characters)
     max_seconds: float = 120.0  # wall time to read and extract it
+    ocr_page_seconds: float = 30.0  # more wall time for each page read by OCR (about 8-14 s a page measured)
     max_depth: int = 5000  # element nesting of an HTML page
 
     def check_size(self, path: str, size: int) -> None:
@@ -90,10 +93,20 @@ def _raise_timeout(signum, frame) -> None:
     raise FileTimeout()
 
 
+class _Clock:
+    """The deadline armed in this process: whether one is, the seconds :func:`extend` added to it, and
+    who to tell (the worker's pipe to the parent, whose own watchdog must allow the same time)."""
+
+    armed: bool = False
+    extra: float = 0.0
+    notify: Callable[[float], None] | None = None
+
+
 @contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Raise :class:`FileTimeout` in this thread after ``seconds`` (SIGALRM; the main thread of a POSIX
     process only; elsewhere, or for ``seconds`` <= 0, no alarm is set)."""
+    _Clock.extra = 0.0
     usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread())
     if not usable:
@@ -101,11 +114,36 @@ def deadline(seconds: float) -> Iterator[None]:
         return
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    _Clock.armed = True
     try:
         yield
     finally:
+        _Clock.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def extend(seconds: float) -> None:
+    """Give the file being read ``seconds`` more before its deadline (no-op when none is armed)."""
+    if not _Clock.armed or seconds <= 0:
+        return
+    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    if remaining <= 0:
+        return
+    signal.setitimer(signal.ITIMER_REAL, remaining + seconds)
+    _Clock.extra += seconds
+    if _Clock.notify is not None:
+        _Clock.notify(seconds)
+
+
+def extended() -> float:
+    """Seconds :func:`extend` added to the last deadline armed in this process."""
+    return _Clock.extra
+
+
+def on_extend(notify: Callable[[float], None] | None) -> None:
+    """Call ``notify(seconds)`` whenever :func:`extend` grants more time (the worker tells its parent)."""
+    _Clock.notify = notify
 
 
 def parse_size(text: str) -> int:
@@ -123,4 +161,5 @@ def human_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-__all__ = ["Limits", "LimitExceeded", "FileTimeout", "active", "using", "deadline", "parse_size", "human_bytes"]
+__all__ = ["Limits", "LimitExceeded", "FileTimeout", "active", "using", "deadline", "extend", "extended", "on_extend",
+           "parse_size", "human_bytes"]

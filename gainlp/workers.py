@@ -53,9 +53,11 @@ def set_threads(threads: int) -> None:
 
 
 def _worker_main(conn: Connection, settings) -> None:
+    from gainlp import limits
     from gainlp.batch import extractor_for, process_file
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    limits.on_extend(lambda seconds: conn.send(("extend", seconds)))  # more time for a page read by OCR
     set_threads(settings.threads)
     try:
         extractor_for(settings.model)
@@ -82,6 +84,7 @@ class _Worker:
     conn: Connection
     task: tuple | None = None
     started: float = 0.0
+    extra: float = 0.0  # seconds the worker's file was granted past the limit (pages read by OCR)
 
 
 class LocalPool:
@@ -172,7 +175,7 @@ class LocalPool:
                     if task is None:
                         exhausted = True
                         break
-                    w.task, w.started = task, time.monotonic()
+                    w.task, w.started, w.extra = task, time.monotonic(), 0.0
                     w.conn.send(task)
             busy = [w for w in self.workers if w.task is not None]
             if not busy:
@@ -190,6 +193,9 @@ class LocalPool:
                         w.task = None
                         yield payload
                         continue
+                    if kind == "extend":
+                        w.extra += payload
+                        continue
                 if w.process.sentinel in ready or not w.process.is_alive():
                     w.process.join(1)
                     code = w.process.exitcode
@@ -202,10 +208,11 @@ class LocalPool:
                                           gainlp_version=__version__, model_version=self.settings.model_version)
                     w.task = None
                     self._replace(w)
-                elif limit and now - w.started > limit + self.grace:
+                elif limit and now - w.started > limit + w.extra + self.grace:
                     log.warning("%s: no answer %.0f s past the time limit; worker killed", path, self.grace)
                     yield key, FileResult(Path(path), name, TIMEOUT, seconds=now - w.started,
-                                          error=f"{path}: took over {limit:g} s (--max-seconds); stopped",
+                                          error=f"{path}: took over {limit + w.extra:g} s (--max-seconds"
+                                                f"{', --max-page-seconds' if w.extra else ''}); stopped",
                                           gainlp_version=__version__, model_version=self.settings.model_version)
                     w.task = None
                     self._replace(w)

@@ -129,6 +129,40 @@ def test_worker_ignoring_its_alarm_is_killed_at_the_limit(seeds_dir, tmp_path, m
     assert sum(d["status"] == "ok" for d in docs.values()) == len(SEED_TEXTS)
 
 
+def test_pages_read_by_ocr_extend_the_time_limit_in_worker_and_parent(seeds_dir, tmp_path, monkeypatch):
+    """Each page the OCR reader starts adds --max-page-seconds to the file's limit: the worker's alarm and
+    the parent's watchdog both allow it (here 2 s + 1 page of 4 s), and a timeout names both flags."""
+    from gainlp import limits
+
+    real = batch.report_likeness
+
+    def paged(doc, record):
+        if "ONEPAGE" in doc.text:
+            limits.extend(limits.active().ocr_page_seconds)  # what the OCR reader does per page
+            time.sleep(3.5)  # over --max-seconds, within it plus one page
+        if "STUCK" in doc.text:
+            limits.extend(limits.active().ocr_page_seconds)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(60)
+        return real(doc, record)
+
+    monkeypatch.setattr(batch, "report_likeness", paged)
+    monkeypatch.setattr(workers, "GRACE_SECONDS", 1.0)
+    (seeds_dir / "onepage.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nONEPAGE", encoding="utf-8")
+    (seeds_dir / "stuck.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nSTUCK", encoding="utf-8")
+    out = tmp_path / "out"
+    started = time.monotonic()
+    assert run_cli(str(seeds_dir), "-o", str(out), "-j", "2", "--no-model", "-q", "--max-seconds", "2",
+                   "--max-page-seconds", "4") == 0
+    assert time.monotonic() - started < 40
+    docs = documents(out)
+    assert docs[str(seeds_dir / "onepage.txt")]["status"] == "ok"
+    stuck = docs[str(seeds_dir / "stuck.txt")]
+    assert stuck["status"] == "timeout" and "took over 6 s" in stuck["error"], stuck
+    assert "--max-page-seconds" in stuck["error"]
+    assert stuck["seconds"] >= 6
+
+
 # --------------------------------------------------------------------------------------------- names, limits
 
 

@@ -175,3 +175,13 @@ def test_huaian_pdf():
     _assert_sections(doc, gold)
     meta = find_metadata(doc)
     assert (meta.agency, meta.year) == (gold["agency"], gold["year"])
+
+
+def test_signature_name_after_a_closing_bracket():
+    """"…其他需要报告的事项（文字描述)象山县生态环境分局 2021年1月6日": the words in brackets are not the name."""
+    import gainlp
+
+    body = ("2020年政府信息公开工作年度报告 一、总体情况 本局主动公开政府信息50条。"
+            "六、其他需要报告的事项（文字描述)象山县生态环境分局 2021年1月6日")
+    rec = gainlp.extract(body, model=None)
+    assert rec.agency == "象山县生态环境分局"

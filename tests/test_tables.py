@@ -257,3 +257,37 @@ def test_cell_per_line_and_tab_rows_tokens(layout):
     lay, toks = tokens_from_text(text, 0)
     assert lay == layout
     assert [t.value for t in toks if t.kind == "value"] == [175, -62, 107]
+
+
+_REVIEW_HEAD = ("第四部分 因政府信息公开工作被申请行政复议、提起行政诉讼情况\n行政复议 行政诉讼\n"
+                "结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉 复议后起诉\n"
+                "结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他结果 尚未审结 总计\n")
+
+
+@pytest.mark.parametrize("body", [
+    _REVIEW_HEAD + "无 1 无 0 1 11 1 15 4 31 无 无 无 19 19\n",  # a row that starts with a cell printed 无
+    _REVIEW_HEAD.replace(" ", "").replace("\n", "") + "无1无0111115431无无无1919",  # one line, run together
+])
+def test_blank_cells_printed_wu_at_the_start_of_a_row_are_cells(body):
+    import gainlp
+
+    rec = gainlp.extract("2024年度政府信息公开工作年度报告\n" + body + "\n第五部分 存在的主要问题及改进情况\n", model=None)
+    got = rec.flat()["review_litigation"]
+    # never a value shifted one cell left: 无 is the first cell, 1 the second
+    assert got["reconsideration.upheld"] is None and got["reconsideration.corrected"] == 1
+    assert got["reconsideration.other"] is None and got["reconsideration.pending"] == 0
+    if " " in body:
+        assert got["litigation_direct.total"] == 31 and got["litigation_after_reconsideration.total"] == 19
+
+
+def test_a_number_right_after_a_label_bracket_is_not_read_as_the_total_alone():
+    """"…情形）10001": digits run into the label may be several cells left blank around others; as the
+    总计 alone ("10001") it is one reading among others, never taken without the checks."""
+    import gainlp
+
+    text = ("2021年度政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n申请人情况\n自然人法人或其他组织总计\n"
+            "商业企业科研机构社会公益组织法律服务机构其他\n"
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）10001\n四、政府信息公开行政复议、行政诉讼情况\n")
+    rec = gainlp.extract(text, model=None)
+    table = rec.flat()["applications"] or {}
+    assert table.get("partially_granted.total") != 10001

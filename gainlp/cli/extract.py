@@ -68,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"longest text a reader may produce (default {d.max_chars:,} characters)")
     limits.add_argument("--max-seconds", type=non_negative_float, default=d.max_seconds, metavar="S",
                         help=f"wall time per file (default {d.max_seconds:g} s)")
+    limits.add_argument("--max-page-seconds", type=non_negative_float, default=d.ocr_page_seconds, metavar="S",
+                        help=f"more wall time for each page read by OCR (default {d.ocr_page_seconds:g} s)")
     limits.add_argument("--max-depth", type=positive_int_or_zero, default=d.max_depth, metavar="N",
                         help=f"deepest element nesting of an HTML page (default {d.max_depth})")
 
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from gainlp.runner import run_batch
 
     limits = Limits(max_bytes=args.max_size, max_unpacked=args.max_unpacked, max_chars=args.max_chars,
-                    max_seconds=args.max_seconds, max_depth=args.max_depth)
+                    max_seconds=args.max_seconds, ocr_page_seconds=args.max_page_seconds, max_depth=args.max_depth)
     quiet = getattr(args, "quiet", False)
     progress = _Progress(quiet)
     try:

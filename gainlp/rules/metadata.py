@@ -235,7 +235,10 @@ _PAGE_WORDS = re.compile(r".*(?:年报|报告|首页|当前位置|专栏|栏目|
 def _after_breaks(text: str, vocab: MetadataVocab) -> str:
     """The part of a run of characters after the last that no agency name holds ("…事项暂无平潭…局")."""
     cut = max((text.rfind(ch) for ch in vocab.name_breaks), default=-1)
-    return text[cut + 1:]
+    # a closing bracket ends words before the name ("…事项（文字描述)象山县…局"); one that ends the text
+    # belongs to the name ("…办公室（外事办）")
+    close = max(text.rfind(")", 0, len(text) - 1), text.rfind("）", 0, len(text) - 1))
+    return text[max(cut, close) + 1:]
 
 
 def _after_page_words(text: str) -> str:

@@ -37,7 +37,7 @@ class Token:
     end: int
     value: int | float | None = None
     row_break: bool = False  # a printed row starts with this token
-    glued: bool = False  # digits printed with no separator after a label ("行政规范性文件8855698")
+    glued: bool = False  # digits printed with no separator before them ("行政规范性文件8855698", "情形）10001")
     score: float = 1.0  # confidence of whoever labelled it (1.0 for the printed layout)
     unit: str = ""  # a measure word printed after the number in its cell ("3个", "152.2万元")
     prose: bool = False  # running prose, not a table cell (a sentence, or a figure inside one)
@@ -330,6 +330,7 @@ _KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]")
 
 
+_CELL_SEPARATORS = "|｜:："  # a number after one of these (or white space) is printed apart from its label
 _BLANK_WORDS = "无空"  # words a cell prints for nothing (gainlp.text.NULL_CELLS)
 _LABEL_PUNCTUATION = ("/", "-")  # between two characters of a label ("本年增/减"), not a blank cell
 
@@ -342,8 +343,12 @@ def _between_cells(folded: str, i: int) -> bool:
 
     before = folded[i - 1] if i else ""
     after = folded[i + 1] if i + 1 < len(folded) else ""
-    return bool(before) and cell_side(before) and (not after or cell_side(after) or not _is_word(after)
-                                                   or after in _BLANK_WORDS or _label_starts(folded, i + 1))
+    if not before or _is_word(before):
+        # a line, or a row right after its label, that starts with a blank cell ("无 1 无 0 1…",
+        # "尚未审结总计无1无0…"); a label that starts with 无 ("无法提供") goes on with a word
+        return bool(after) and (after.isdigit() or after.isspace() or after in _BLANK_WORDS)
+    return cell_side(before) and (not after or cell_side(after) or not _is_word(after)
+                                  or after in _BLANK_WORDS or _label_starts(folded, i + 1))
 
 
 def _is_word(ch: str) -> bool:
@@ -501,7 +506,7 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
         flush_label(s)
         single = _SINGLE.fullmatch(folded, s, e) is not None
         value = parse_cell_number(folded[s:e])[1] if single else None
-        glued = not single or _is_word(folded[s - 1] if s else "")
+        glued = not single or (s > 0 and not folded[s - 1].isspace() and folded[s - 1] not in _CELL_SEPARATORS)
         toks.append(Token("value", text[s:e], start + s, start + e, value, glued=glued, unit=unit))
 
     pos = 0
@@ -530,7 +535,12 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
                 continue
             label_from = pos if label_from is None else label_from
             other = _OTHER.match(folded, pos)
-            pos = other.end() if other else pos + 1
+            end = other.end() if other else pos + 1
+            cut = end
+            while cut - 1 > pos and folded[cut - 1] in _BLANK_WORDS:
+                cut -= 1
+            # "…尚未审结总计无1无0…": blank cells printed 无 right after the label, before a value
+            pos = cut if cut < end and (end == n or folded[end].isdigit() or folded[end].isspace()) else end
             continue
         s, e = m.span()
         while (more := _NUM.match(folded, e)) is not None:  # numbers run together: one token

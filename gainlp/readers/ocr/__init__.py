@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
+from gainlp import limits
 from gainlp.readers.base import leaf_grid_is_layout
 from gainlp.readers.layout import MARGIN, Line, Page, PageTable
 from gainlp.readers.ocr.engine import INSTALL_HINT, OcrUnavailable, load_engine
@@ -48,7 +49,7 @@ def read_pages(images: Iterable[PageImage], seconds: float | None = None) -> Ocr
     """Read page images (lazily produced, one in memory at a time) into layout pages."""
     load_engine()  # fail early, with the install hint, when the extra is missing
     budget = page_seconds() if seconds is None else seconds
-    scanned = [scan(image, budget) for image in images]
+    scanned = [_scan_in_time(image, budget) for image in images]
     warnings = [f"read by OCR (page images): {_page_list([p.number for p in scanned])}"] if scanned else []
     warnings += [w for p in scanned for w in p.warnings]
     chains = link(scanned)
@@ -87,6 +88,12 @@ def read_pages(images: Iterable[PageImage], seconds: float | None = None) -> Ocr
     if irregular:
         warnings.append(f"{irregular} table cells with broken rules were read slot by slot")
     return OcrResult([pages[p.number] for p in scanned], warnings, meta)
+
+
+def _scan_in_time(image: PageImage, budget: float) -> ScannedPage:
+    """One page, with its OCR time added to the file's wall-time limit (``--max-page-seconds``)."""
+    limits.extend(limits.active().ocr_page_seconds)
+    return scan(image, budget)
 
 
 def _lines(sp: ScannedPage, runs) -> list[Line]:
