@@ -291,3 +291,26 @@ def test_a_number_right_after_a_label_bracket_is_not_read_as_the_total_alone():
     rec = gainlp.extract(text, model=None)
     table = rec.flat()["applications"] or {}
     assert table.get("partially_granted.total") != 10001
+
+
+def test_cells_printed_wu_one_per_line_numbering_with_a_space_and_a_slash_between_labels():
+    """Three ways a synthetic benchmark found a value read into the wrong cell: a cell printed 无 on its
+    own line, numbering with a space before its dot ("6 .属于…"), a blank "/" between two row labels."""
+    import gainlp
+
+    rows = "\n".join(["\t三、本年度办理结果", "\t（一）予以公开", *[f"\t{v}" for v in ("3", "无", "无", "0", "1", "无", "4")]])
+    text = ("2021年度政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n\t申请人情况\n\t自然人\n\t法人或其他组织\n\t总计\n"
+            "\t商业企业\n\t科研机构\n\t社会公益组织\n\t法律服务机构\n\t其他\n" + rows + "\n四、政府信息公开行政复议、行政诉讼情况\n")
+    got = (gainlp.extract(text, model=None).flat()["applications"] or {})
+    assert [got.get(f"granted.{c}") for c in ("natural_person", "commercial", "research", "social_welfare",
+                                              "legal_services", "other_org", "total")] == [3, None, None, 0, 1, None, 4]
+
+    table = ("二、主动公开政府信息情况第二十条第（六）项信息内容本年处理决定数量行政处罚/行政强制3"
+             "第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费/三、收到和处理政府信息公开申请情况")
+    got = gainlp.extract("2021年度政府信息公开工作年度报告 " + table, model=None).flat()["active_disclosure"] or {}
+    assert got.get("punishment.decisions") is None and got.get("coercion.decisions") == 3
+
+    from gainlp.rules.table_tokens import split_text
+
+    toks = split_text("5.属于三类内部事务信息 0 0 6 .属于四类过程性信息 1", 0)
+    assert [t.value for t in toks if t.kind == "value"] == [0, 0, 1]

@@ -86,6 +86,9 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     if not stripped:
         s = start + len(text) - len(text.lstrip())
         return [Token("value", "", s, s, None, row_break)]
+    if stripped in _BLANK_WORDS:  # a cell printed 无 / 空: nothing in it
+        s = start + len(text) - len(text.lstrip())
+        return [Token("value", stripped, s, s + 1, None, row_break)]
     if stripped.isascii() and stripped.isdigit() and _SINGLE.fullmatch(stripped):  # the usual value cell
         s = start + len(text) - len(text.lstrip())
         return [Token("value", stripped, s, s + len(stripped), int(stripped), row_break)]
@@ -520,8 +523,10 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
             mark = _MARK.match(folded, pos)
             if mark:
                 before, after = folded[pos - 1] if pos else "", folded[mark.end() : mark.end() + 1]
-                if _is_word(before) and _is_word(after) and mark.group() in _LABEL_PUNCTUATION:
-                    # "本年增/减": punctuation inside a label; a dash between two labels is a blank cell
+                if (_is_word(before) and _is_word(after) and mark.group() in _LABEL_PUNCTUATION
+                        and not _label_starts(folded, mark.end())):
+                    # "本年增/减": punctuation inside a label; a dash or slash between two labels
+                    # ("行政处罚/行政强制3") is a blank cell
                     label_from = pos if label_from is None else label_from
                 else:
                     flush_label(pos)
@@ -550,6 +555,15 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
         if prev and nxt and prev in "(（" and nxt in ")）":  # "(1)": numbering
             label_from = s if label_from is None else label_from
             pos = e
+            continue
+        gap = e
+        while gap < n and folded[gap] in " \u3000":  # "6 .属于四类过程性信息": a space inside the numbering
+            gap += 1
+        if (gap > e and gap + 1 < n and folded[gap] in _NUMBERING_AFTER and folded[s:e] in "123456789"
+                and _is_word(folded[gap + 1])):
+            flush_label(s)
+            label_from = s
+            pos = gap + 1
             continue
         if nxt and nxt in _NUMBERING_AFTER and not folded[e + 1 : e + 2].isdigit():
             # "2.属于…" numbers the next label: its last digit does ("00000002.", "000000 02."; the
