@@ -217,23 +217,27 @@ def _marked(cell: GridCell, values: dict, opts: RenderOptions) -> str:
     return text if text else opts.marker
 
 
+def _printed_cells(row, values: dict, rng: random.Random, opts: RenderOptions):
+    """(cell, text) of each cell of a row that prints something, blanks marked as ``opts`` says (a row
+    that prints only its 总计 prints nothing else)."""
+    only_total = _only_total(row, values)
+    for cell in row:
+        if cell.kind == VALUE:
+            text = values.get(cell.key, "") if only_total else _marked(cell, values, opts)
+        else:
+            text = _cell_text(cell, values, rng, opts, False)
+        if text:
+            yield cell, text
+
+
 def space_rows(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOptions) -> Piece:
     out = Piece()
     for i, row in enumerate(_row_cells(t, "omit")):
         if i:
             out.add("\n")
-        only_total = _only_total(row, values)
-        first = True
-        for cell in row:
-            if cell.kind == VALUE:
-                text = values.get(cell.key, "") if only_total else _marked(cell, values, opts)
-            else:
-                text = _cell_text(cell, values, rng, opts, False)
-            if not text:
-                continue
-            if not first:
+        for k, (cell, text) in enumerate(_printed_cells(row, values, rng, opts)):
+            if k:
                 out.add(opts.sep)
-            first = False
             _add_cell(out, cell, text)
     return out
 
@@ -253,14 +257,7 @@ def _one_line(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOpt
     out = Piece()
     first = True
     for row in _row_cells(t, "omit"):
-        only_total = _only_total(row, values)
-        for cell in row:
-            if cell.kind == VALUE:
-                text = values.get(cell.key, "") if only_total else _marked(cell, values, opts)
-            else:
-                text = _cell_text(cell, values, rng, opts, False)
-            if not text:
-                continue
+        for cell, text in _printed_cells(row, values, rng, opts):
             if not first:
                 out.add(sep(cell))
             first = False
