@@ -314,3 +314,23 @@ def test_cells_printed_wu_one_per_line_numbering_with_a_space_and_a_slash_betwee
 
     toks = split_text("5.属于三类内部事务信息 0 0 6 .属于四类过程性信息 1", 0)
     assert [t.value for t in toks if t.kind == "value"] == [0, 0, 1]
+
+
+def test_digits_that_fill_their_cells_in_a_table_whose_blanks_vanish_are_not_read_digit_by_digit():
+    """"规范性文件218" in a table 二 that prints blank cells as nothing (规章39: two digits for three cells;
+    行政强制 with no digit) may be blank|2|18 as well as 2|1|8: null with the candidates, never 2, 1, 8.
+    Where every cell is printed, "218" stays 2, 1, 8."""
+    import gainlp
+
+    def table(rows):
+        return ("2023年度政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容本年制发件数本年废止件数现行有效件数\n"
+                + rows + "\n第二十条第（六）项\n信息内容本年处理决定数量\n行政处罚3\n行政强制\n三、收到和处理政府信息公开申请情况\n")
+
+    vanished = gainlp.extract(table("规章39\n规范性文件218"), model=None)
+    got = vanished.flat()["active_disclosure"]
+    assert [got[f"normative_documents.{c}"] for c in ("issued", "abolished", "in_force")] == [None, None, None]
+    cands = vanished.provenance["tables.active_disclosure.normative_documents.in_force"].candidates
+    assert 8 in cands and 18 in cands
+    printed = gainlp.extract(table("规章000\n规范性文件218").replace("行政强制\n", "行政强制0\n"), model=None)
+    got = printed.flat()["active_disclosure"]
+    assert [got[f"normative_documents.{c}"] for c in ("issued", "abolished", "in_force")] == [2, 1, 8]

@@ -781,12 +781,41 @@ def _extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
     return max(region[0], min(t.start for t in toks)), min(region[1], max(t.end for t in toks))
 
 
+# tables without sums across their rows: a run of digits there is settled by nothing but its own printing
+_NO_ROW_SUMS = ("active_disclosure",)
+
+
+def _allow_vanished_blanks(table: AssembledTable) -> None:
+    """Where a table shows that its blank cells print as nothing (a row with a label and no digits, or
+    fewer digits than cells), a run of digits that fills its cells exactly ("218" under 制发 / 废止 /
+    现行有效) may also hold blanks (blank, 2, 18; 21, blank, 8; …): those readings join its open, so the
+    cell is null with its candidates instead of read digit by digit. Only in tables that have no sums
+    across their rows (table 二), where no check could tell the readings apart."""
+    if table.name not in _NO_ROW_SUMS:
+        return
+    printed_nothing = any(all(p.token is None for p in cols.values())
+                          for row, cols in table.cells.items() if row in table.cells_found)
+    short = any(sum(ch.isdigit() for ch in to_halfwidth(o.text)) < len(o.cells) for o in table.opens)
+    if not (printed_nothing or short):
+        return
+    for o in table.opens:
+        digits = to_halfwidth(o.text)
+        if not (o.complete and digits.isascii() and digits.isdigit() and len(digits) == len(o.cells)):
+            continue
+        for missing in range(1, len(o.cells)):
+            for vals, spans in row_readings([digits], len(o.cells), missing=missing).found:
+                if vals not in o.readings:
+                    o.readings.append(vals)
+                    o.spans.append(tuple(None if sp is None else (o.start + sp[1], o.start + sp[2]) for sp in spans))
+
+
 def settle(table: AssembledTable, template: str) -> None:
     """Read the table's digits run together, all at once, under its identities (rules/solve.py): cells
     the best readings agree on are placed; the others stay null with their candidates, an Ambiguity and
     a warning."""
     if not table.opens:
         return
+    _allow_vanished_blanks(table)
     known: dict[str, int | float | None] = {}
     open_cells = {c for o in table.opens for c in o.cells}
     for row, cols in table.cells.items():
