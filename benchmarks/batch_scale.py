@@ -116,7 +116,10 @@ class Run:
 
 
 def count_records(out: Path) -> tuple[int, int]:
-    lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines() if (out / "records.jsonl").exists() else []
+    """(lines, distinct sha256) of records.jsonl; while a run appends to it, the line being written (no
+    newline yet) is not counted."""
+    text = (out / "records.jsonl").read_text(encoding="utf-8") if (out / "records.jsonl").exists() else ""
+    lines = text.split("\n")[:-1]  # complete lines only
     shas = {json.loads(line)["source"]["sha256"] for line in lines}
     return len(lines), len(shas)
 
@@ -140,7 +143,7 @@ def run_jobs(args) -> dict:
         for model, src, n in (("rules", tmp / "rules_in", args.reports), ("model", tmp / "model_in", args.model_reports)):
             for jobs in (1, 2):
                 out = tmp / f"out-{model}-{jobs}"
-                flags = ["--no-model"] if model == "rules" else ["--model", str(ROOT / "models" / "gainlp-zh-base")]
+                flags = ["--no-model"] if model == "rules" else ["--model", "auto"]  # the shipped model
                 r = Run([str(src), "-o", str(out), "-j", str(jobs), "-q", *flags]).start().wait()
                 assert consistent(out, n), f"{out} is not consistent"
                 rows.append({"model": model, "jobs": jobs, "reports": n, "seconds": r["seconds"],
