@@ -298,10 +298,8 @@ def process_file(path: str | Path, name: str, settings: Settings, raw: bytes | N
             facts = crossreport.facts_of(name, record, doc.text)
     except FileTimeout:
         seconds = time.perf_counter() - started
-        extra = limits_mod.extended()
-        flags = "--max-seconds, --max-page-seconds" if extra else "--max-seconds"
-        return FileResult(path, name, TIMEOUT, error=f"{path}: took over {settings.limits.max_seconds + extra:g} s "
-                          f"({flags}); stopped", seconds=seconds, **base)
+        return FileResult(path, name, TIMEOUT, seconds=seconds, **base,
+                          error=limits_mod.timeout_error(path, settings.limits.max_seconds, limits_mod.extended()))
     except UserError:
         raise
     except Exception as exc:  # one bad file never stops the batch: it becomes an error result

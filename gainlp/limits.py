@@ -141,6 +141,12 @@ def extended() -> float:
     return _Clock.extra
 
 
+def timeout_error(path, limit: float, extra: float) -> str:
+    """The one-line error of a file stopped at its wall-time limit (``extra``: seconds :func:`extend` added)."""
+    flags = "--max-seconds, --max-page-seconds" if extra else "--max-seconds"
+    return f"{path}: took over {limit + extra:g} s ({flags}); stopped"
+
+
 def on_extend(notify: Callable[[float], None] | None) -> None:
     """Call ``notify(seconds)`` whenever :func:`extend` grants more time (the worker tells its parent)."""
     _Clock.notify = notify
@@ -162,4 +168,4 @@ def human_bytes(n: int) -> str:
 
 
 __all__ = ["Limits", "LimitExceeded", "FileTimeout", "active", "using", "deadline", "extend", "extended", "on_extend",
-           "parse_size", "human_bytes"]
+           "timeout_error", "parse_size", "human_bytes"]

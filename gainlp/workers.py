@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 
 from gainlp import __version__
 from gainlp.errors import UserError
+from gainlp.limits import timeout_error
 
 log = logging.getLogger(__name__)
 
@@ -211,8 +212,7 @@ class LocalPool:
                 elif limit and now - w.started > limit + w.extra + self.grace:
                     log.warning("%s: no answer %.0f s past the time limit; worker killed", path, self.grace)
                     yield key, FileResult(Path(path), name, TIMEOUT, seconds=now - w.started,
-                                          error=f"{path}: took over {limit + w.extra:g} s (--max-seconds"
-                                                f"{', --max-page-seconds' if w.extra else ''}); stopped",
+                                          error=timeout_error(path, limit, w.extra),
                                           gainlp_version=__version__, model_version=self.settings.model_version)
                     w.task = None
                     self._replace(w)

@@ -103,26 +103,40 @@ def test_a_killed_worker_costs_only_its_file(seeds_dir, tmp_path, monkeypatch):
     assert run_cli(str(seeds_dir), "-o", str(out), "--no-model", "-q", "--strict") == 3
 
 
-def test_worker_ignoring_its_alarm_is_killed_at_the_limit(seeds_dir, tmp_path, monkeypatch):
+def _run_with_slow_files(seeds_dir, tmp_path, monkeypatch, behave, *flags):
+    """Seed 002 copied as <word>.txt for each word of ``behave`` (word -> what the worker does with that
+    file before its record is finished), the folder run with ``-j 2`` and a 1 s grace; returns the
+    seconds the run took and its documents."""
     real = batch.report_likeness
 
-    def hang(doc, record):
-        if "HANG" in doc.text:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # like a loop inside C code
-            time.sleep(60)
-        if "SLOW" in doc.text:
-            time.sleep(60)  # interrupted by the alarm
+    def slow(doc, record):
+        for word, act in behave.items():
+            if word.upper() in doc.text:
+                act()
         return real(doc, record)
 
-    monkeypatch.setattr(batch, "report_likeness", hang)
+    monkeypatch.setattr(batch, "report_likeness", slow)
     monkeypatch.setattr(workers, "GRACE_SECONDS", 1.0)
-    (seeds_dir / "hang.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nHANG", encoding="utf-8")
-    (seeds_dir / "slow.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nSLOW", encoding="utf-8")
+    for word in behave:
+        (seeds_dir / f"{word}.txt").write_text(SEED_002.read_text(encoding="utf-8") + f"\n{word.upper()}",
+                                               encoding="utf-8")
     out = tmp_path / "out"
     started = time.monotonic()
-    assert run_cli(str(seeds_dir), "-o", str(out), "-j", "2", "--no-model", "-q", "--max-seconds", "2") == 0
-    assert time.monotonic() - started < 30
-    docs = documents(out)
+    assert run_cli(str(seeds_dir), "-o", str(out), "-j", "2", "--no-model", "-q", *flags) == 0
+    return time.monotonic() - started, documents(out)
+
+
+def _ignore_the_alarm() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # like a loop inside C code
+    time.sleep(60)
+
+
+def test_worker_ignoring_its_alarm_is_killed_at_the_limit(seeds_dir, tmp_path, monkeypatch):
+    seconds, docs = _run_with_slow_files(seeds_dir, tmp_path, monkeypatch, {
+        "hang": _ignore_the_alarm,
+        "slow": lambda: time.sleep(60),  # interrupted by the alarm
+    }, "--max-seconds", "2")
+    assert seconds < 30
     for name in ("hang.txt", "slow.txt"):
         d = docs[str(seeds_dir / name)]
         assert d["status"] == "timeout" and "--max-seconds" in d["error"], d
@@ -134,28 +148,14 @@ def test_pages_read_by_ocr_extend_the_time_limit_in_worker_and_parent(seeds_dir,
     the parent's watchdog both allow it (here 2 s + 1 page of 4 s), and a timeout names both flags."""
     from gainlp import limits
 
-    real = batch.report_likeness
+    def one_page() -> None:
+        limits.extend(limits.active().ocr_page_seconds)  # what the OCR reader does per page
 
-    def paged(doc, record):
-        if "ONEPAGE" in doc.text:
-            limits.extend(limits.active().ocr_page_seconds)  # what the OCR reader does per page
-            time.sleep(3.5)  # over --max-seconds, within it plus one page
-        if "STUCK" in doc.text:
-            limits.extend(limits.active().ocr_page_seconds)
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(60)
-        return real(doc, record)
-
-    monkeypatch.setattr(batch, "report_likeness", paged)
-    monkeypatch.setattr(workers, "GRACE_SECONDS", 1.0)
-    (seeds_dir / "onepage.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nONEPAGE", encoding="utf-8")
-    (seeds_dir / "stuck.txt").write_text(SEED_002.read_text(encoding="utf-8") + "\nSTUCK", encoding="utf-8")
-    out = tmp_path / "out"
-    started = time.monotonic()
-    assert run_cli(str(seeds_dir), "-o", str(out), "-j", "2", "--no-model", "-q", "--max-seconds", "2",
-                   "--max-page-seconds", "4") == 0
-    assert time.monotonic() - started < 40
-    docs = documents(out)
+    seconds, docs = _run_with_slow_files(seeds_dir, tmp_path, monkeypatch, {
+        "onepage": lambda: (one_page(), time.sleep(3.5)),  # over --max-seconds, within it plus one page
+        "stuck": lambda: (one_page(), _ignore_the_alarm()),
+    }, "--max-seconds", "2", "--max-page-seconds", "4")
+    assert seconds < 40
     assert docs[str(seeds_dir / "onepage.txt")]["status"] == "ok"
     stuck = docs[str(seeds_dir / "stuck.txt")]
     assert stuck["status"] == "timeout" and "took over 6 s" in stuck["error"], stuck
