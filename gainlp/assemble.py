@@ -2,8 +2,10 @@
 
 Section headings become sections numbered by the spec's title patterns; TABLE_LABEL and TABLE_CELL spans
 become tokens that the rule parser's own assembler (rules/tables.py) places on the template grid (blank
-cells, which the model does not label, come from the region's layout); METRIC_VALUE spans are paired with
-the nearest METRIC_SUBJECT in their sentence; AGENCY / YEAR / DATE spans give the metadata.
+cells, which the model does not label, come from the region's layout); METRIC_VALUE spans are read by the
+rules' number grammar (an ordinal or a routine's schedule is no count) and paired with the nearest
+METRIC_SUBJECT in their sentence, the one after the count where the grammar says the count is of the noun
+that follows it (rules.narrative.count_subject); AGENCY / YEAR / DATE spans give the metadata.
 Every value keeps its span and the model's confidence.
 """
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import read_quantity
+from gainlp.rules.narrative import (clause_start, clean_subject, count_subject, can_be_subject, is_schedule,
+                                   read_quantity, stated_before)
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
@@ -180,20 +183,34 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
                             values)
     section_starts = [s.start for s in sections]
     reach = list(accumulate((s.end for s in sections), max))  # the farthest end of sections[:i + 1]
+    norm = doc.norm_joined
     out = []
     for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
-                              after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text)
+                              after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text,
+                              before=doc.text[max(0, v.start - 2):v.start])
         if found is None:
             continue
         value, unit = found
-        subject = subjects.subject_for(k)
+        # the rules' grammar around the count: a schedule ("每周更新2次") is none; whether the noun after
+        # it is what it counts ("对全区38个区直部门")
+        ns, ne = bisect_left(norm.offsets, v.start), bisect_left(norm.offsets, v.end)
+        clause = clause_start(norm.text, ns, max(0, ns - SUBJECT_WINDOW * 2))
+        if is_schedule(norm.text, clause, ns, unit):
+            continue
+        rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
+        subject = subjects.subject_for(k, after_only=noun_after)
+        if subject is None and noun_after:
+            src_s, src_e = norm.to_source(rs, re_)
+            subject = Span(src_s, src_e, "METRIC_SUBJECT", source="rules", score=v.score)
         if subject is None:
             continue
         # the first section (in order) holding the value: sections[:i + 1] start at or before it
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
-        text = re.sub(r"\s+", "", doc.text[subject.start:subject.end])
+        text = clean_subject(re.sub(r"\s+", "", doc.text[subject.start:subject.end]))
+        if not can_be_subject(text) or stated_before([m for m, _ in out], text, value, unit):
+            continue  # filler only ("全县"), or the same figure of the same thing said again
         score = min(v.score, subject.score)
         out.append((Metric(text, value, unit, number, v.start, v.end), score))
     return out
@@ -224,7 +241,9 @@ class SubjectIndex:
         lo, hi = bisect_left(self.value_starts, a), bisect_left(self.value_starts, b)
         return all(j == value_index for j in range(lo, hi))
 
-    def subject_for(self, value_index: int) -> Span | None:
+    def subject_for(self, value_index: int, after_only: bool = False) -> Span | None:
+        """The subject of a value; ``after_only``: only one right after it (the grammar says the count
+        is of the noun that follows it)."""
         value = self.values[value_index]
         before = None  # the candidate latest in start order (ties: later in the list)
         lo, hi = bisect_left(self.ends, value.start - SUBJECT_WINDOW), bisect_right(self.ends, value.start)
@@ -240,6 +259,8 @@ class SubjectIndex:
                 after = self.subjects[k]
                 break
             k += 1
+        if after_only:
+            return after
         b = self.subjects[before] if before is not None else None
         if after is not None and (b is None or after.start - value.end < value.start - b.end):
             return after

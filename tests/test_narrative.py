@@ -90,6 +90,28 @@ def test_a_count_after_a_modifier_or_list_word_counts_the_noun_after_it():
                    (17, "个", "县直部门"), (12, "个", "乡镇开展检查")]  # (the noun runs to the clause end)
 
 
+def test_a_count_after_a_scope_a_quoted_name_or_a_list_counts_the_noun_after_it():
+    text = ("组织全市142个预算部门公开部门预算。涉及全县14个乡镇。目录共涵盖13个一级事项。"
+            "开设“国企改革”“国资监管”2个专题专栏。政务新媒体矩阵包括微信、微博、抖音3个账号。"
+            "将公开事项梳理为7个大类。主动公开政府信息50条。")
+    got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(142, "个", "预算部门公开部门预算"), (14, "个", "乡镇"), (13, "个", "一级事项"),
+                   (2, "个", "专题专栏"), (3, "个", "账号"), (7, "个", "大类"), (50, "条", "主动公开政府信息")]
+
+
+def test_a_routine_s_schedule_is_no_count_but_an_amount_per_unit_is():
+    text = ("政务新媒体坚持每周更新2次以上。专栏每月至少更新1次。每季度开展一次专项检查。"
+            "入汛后每日编发简报1期。全年开展专项检查4次。个人缴费标准为每人每年380元。")
+    got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(4, "次"), (380, "元")]
+
+
+def test_land_and_transaction_measure_words():
+    text = "发布出让公告42宗，出让土地面积186.5公顷，涉及集体土地2,350亩，完成造林12.6万亩，公开财务收支明细3420笔。"
+    got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(42, "宗"), (186.5, "公顷"), (2350, "亩"), (126000, "亩"), (3420, "笔")]
+
+
 def test_not_metrics():
     text = ("本报告包括总体情况、主动公开政府信息情况等六个部分，由六部分组成。根据《条例》（国令第711号）"
             "和（国办公开办函〔2019〕60号）要求。电话：0517-83605210，邮编：223001，地址：某路1号。"
@@ -114,6 +136,8 @@ def test_read_quantity_takes_any_measure_word_but_no_date_or_duration():
     assert read_quantity("12条", after="例") is None
     assert read_quantity("3个", after="，") == (3, "个")
     assert read_quantity("1,2", after="36条") is None  # a count cut short is no count
+    assert read_quantity("50条", before="《条例》第") is None  # an ordinal
+    assert read_quantity("18次", before="第") is None and read_quantity("18次", before="召开") == (18, "次")
 
 
 def test_regions_and_sections():
@@ -167,3 +191,18 @@ def test_huaian_pdf():
     gold = json.loads(HUAIAN.with_suffix(".gold.json").read_text(encoding="utf-8"))
     assert len(gold["narrative_metrics"]) == 24
     _assert_against_gold(doc, gold, _metrics(doc))
+
+
+def test_table_labels_in_prose_claim_no_text_when_no_table_is_read():
+    # 行政复议 / 行政诉讼 are labels of table 四; printed in a sentence they make no table, and the counts
+    # after them stay narrative
+    from gainlp.pipeline import extract_document
+    from gainlp.readers import read_text
+
+    text = ("一、总体情况\n因政府信息公开被申请行政复议14件、提起行政诉讼5件，目前均未被纠错。"
+            "网站全年访问量达312.5万人次，保留运维账号27个。\n")
+    rec = extract_document(read_text(text))
+    got = [(m.value, m.unit) for m in rec.narrative_metrics]
+    assert got == [(14, "件"), (5, "件"), (312.5, "万人次"), (27, "个")]
+    table = rec.tables.get("review_litigation") or {}
+    assert all(v is None for cols in table.values() for v in cols.values())  # no cell read from the prose

@@ -61,6 +61,10 @@ class NarrativeVocab:
     same_topic: re.Pattern | None
     verb_max_len: int
     verbs: tuple[str, ...]
+    scope_words: tuple[str, ...]
+    schedule: re.Pattern | None
+    schedule_units: tuple[str, ...]
+    names_end: tuple[str, ...]
     quantity: re.Pattern
     open_quantity: re.Pattern
     # ``quantity`` split by how a match starts, to find matches fast (see _quantity_matches); empty: unused
@@ -133,6 +137,10 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         same_topic=re.compile(raw["same_topic"]) if raw.get("same_topic") else None,
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
+        scope_words=tuple(raw.get("scope_words", ())),
+        schedule=re.compile(raw["schedule"]) if raw.get("schedule") else None,
+        schedule_units=tuple(raw.get("schedule_units", ())),
+        names_end=tuple(raw.get("names_end", ())),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
         open_quantity=_open_quantity_re(raw["approximators"]),
         quantity_scans=_quantity_scans(raw["units"], raw["approximators"]),
@@ -224,15 +232,19 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
     return out
 
 
-def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "") -> tuple[int | float, str] | None:
-    """(value, unit) of a span that a model labelled as a count; ``after``: the text that follows it.
+def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "",
+                  before: str = "") -> tuple[int | float, str] | None:
+    """(value, unit) of a span that a model labelled as a count; ``after`` / ``before``: the text that
+    follows / precedes it.
 
     The first count of the vocabulary in it (as :func:`quantities` finds them, ``after`` included, so
     that "3个" before "工作日" is no count); else the whole span read as a number and a measure word of
     its own ("2000册"): the model has told that it is a count, so the unit need not be one the rules
-    know. None when neither reads.
+    know. None when neither reads, or when the number is an ordinal ("第50条": 第 right before it).
     """
     vocab = vocab or load_vocab()
+    if before.rstrip().endswith("第"):
+        return None
     found = [q for q in quantities(text + after, vocab) if q.start < len(text)]
     if found:
         return (found[0].value, found[0].unit) if found[0].end <= len(text) else None
@@ -252,7 +264,7 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
 # ------------------------------------------------------------------------------------------ subjects
 
 
-def _clause_start(text: str, pos: int, lo: int) -> int:
+def clause_start(text: str, pos: int, lo: int = 0) -> int:
     """Where the clause that ends at ``pos`` starts: after the nearest boundary not inside brackets or
     quotes, or after an unclosed opening bracket ("答复3050件(含上年度结转申请34件")."""
     depth = 0
@@ -296,6 +308,18 @@ def _strip(text: str, s: int, e: int, vocab: NarrativeVocab) -> tuple[int, int]:
     return s, e
 
 
+def can_be_subject(subject: str) -> bool:
+    """At least two characters, one of them Chinese."""
+    return len(subject) >= 2 and any(is_cjk(c) for c in subject)
+
+
+def clean_subject(subject: str, vocab: NarrativeVocab | None = None) -> str:
+    """A subject without the filler the rules strip from theirs ("全年共", "我局", "等", "累计")."""
+    vocab = vocab or load_vocab()
+    s, e = _strip(subject, 0, len(subject), vocab)
+    return subject[s:e]
+
+
 def _subject_before(text: str, s: int, e: int, vocab: NarrativeVocab) -> tuple[int, int]:
     s, e = _strip(text, s, e, vocab)
     last = None
@@ -322,6 +346,43 @@ def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
     if k - j >= _NOUN_MAX_LEN:
         return j, j  # ran on: not a noun phrase
     return _strip(text, j, k, vocab)
+
+
+def count_subject(text: str, clause: int, pos: int, after: int,
+                  vocab: NarrativeVocab | None = None) -> tuple[int, int, bool]:
+    """The subject of the count printed at text[pos:after] (normalised text; its clause starts at
+    ``clause``): (start, end, whether it is the noun after the count). The verb and object before it
+    ("主动公开政府信息50条"), or the noun after it where the text before is no verb and object of its own:
+    a short verb, one of the verbs, 的/和/、 right before the count, a scope, a quoted name, a list
+    ("开展了3期政务公开培训", "以前制发的136件规范性文件", "对全区38个区直部门", "开设“…”2个专栏")."""
+    vocab = vocab or load_vocab()
+    s, e = _subject_before(text, clause, pos, vocab)
+    # a count right after 的/和/、… counts the noun after it, unless the 的 was filler ("由原来的29项")
+    joined = _char_before(text, pos) in vocab.noun_follows and e >= pos - 1
+    if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e) or joined
+            or text.endswith(vocab.predicate_follows, clause, pos) or _names_items(text, s, e, pos, vocab)):
+        ns, ne = _noun_after(text, after, vocab)
+        if ne - ns >= 2 and is_cjk(text[ns]):
+            return ns, ne, True
+    return s, e, False
+
+
+def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> bool:
+    """Does the subject before a count (text[s:e], the count at ``pos``) end in a scope ("对全区"), a
+    quoted name ("开设“国企改革”") or a list of names ("微信、微博、抖音"), so that the noun after the
+    count is what it counts?"""
+    if text.endswith(vocab.scope_words, s, e) or text.endswith(vocab.names_end, s, pos):
+        return True
+    last = max(text.rfind(c, s, e) for c in "、")  # a list's last item: short, no verb of the vocabulary
+    return last >= 0 and 1 <= e - last - 1 <= 4 and not any(v in text[last:e] for v in vocab.verbs)
+
+
+def is_schedule(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
+    """Is the count of ``unit`` at ``pos`` a routine's schedule ("每周更新2次") because its clause
+    (text[clause:pos] before it) says 每周 / 每月 …?"""
+    vocab = vocab or load_vocab()
+    return (unit in vocab.schedule_units and vocab.schedule is not None
+            and vocab.schedule.search(text, clause, pos) is not None)
 
 
 def _char_before(text: str, pos: int) -> str:
@@ -378,21 +439,16 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         k = bisect_right(breaks, q.start)
         lo = max(prev_end, breaks[k - 1] if k else 0)
         prev_end = q.after
-        clause = _clause_start(text, q.start, lo)
-        s, e = _subject_before(text, clause, q.start, vocab)
-        # a count right after 的/和/、… counts the noun after it, unless the 的 was filler ("由原来的29项")
-        joined = _char_before(text, q.start) in vocab.noun_follows and e >= q.start - 1
-        if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e) or joined
-                or text.endswith(vocab.predicate_follows, clause, q.start)):
-            ns, ne = _noun_after(text, q.after, vocab)
-            if ne - ns >= 2 and is_cjk(text[ns]):
-                s, e = ns, ne
-        if (last_subject is not None and last_subject[2] >= _clause_start(text, q.start, breaks[k - 1] if k else 0)
+        clause = clause_start(text, q.start, lo)
+        if is_schedule(text, clause, q.start, q.unit, vocab):
+            continue
+        s, e, _ = count_subject(text, clause, q.start, q.after, vocab)
+        if (last_subject is not None and last_subject[2] >= clause_start(text, q.start, breaks[k - 1] if k else 0)
                 and (e - s < 2 and text[s:e] in vocab.noun_follows | {""}
                      or vocab.same_topic is not None and vocab.same_topic.search(text[s:e]))):
             # the same thing counted again: "…由原来的29项精简合并为22项", "…分别发布信息495条和632条"
             s, e = last_subject[:2]
-        if e - s < 2 or not any(is_cjk(c) for c in text[s:e]):
+        if not can_be_subject(text[s:e]):
             continue
         # an item of a list of counts printed without its unit ("其中A类3条，B类信息 45，其他类4条")
         if last_subject is not None and last_unit == q.unit:
@@ -401,13 +457,13 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
                 _add_metric(doc, norm, out, sections, item.start("subj"), item.end("subj"), item.start("num"),
                             item.end("num"), int(item.group("num")), "")
         last_subject, last_unit, last_after = (s, e, q.start), q.unit, q.after
-        if _stated_before(out, text[s:e], q.value, q.unit):
+        if stated_before(out, text[s:e], q.value, q.unit):
             continue  # the same figure of the same thing, said again ("主动公开政府信息128条" twice)
         _add_metric(doc, norm, out, sections, s, e, q.start, q.end, q.value, q.unit)
     return out
 
 
-def _stated_before(metrics: list[Metric], subject: str, value, unit: str) -> bool:
+def stated_before(metrics: list[Metric], subject: str, value, unit: str) -> bool:
     """Is this figure, with this unit, already a metric whose subject names the same thing (one subject
     holds the other: "公安政府信息" in "主动公开公安政府信息")?"""
     key = label_key(subject, strip_numbering=False)

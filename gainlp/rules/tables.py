@@ -757,7 +757,10 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
         if not assembled.found_rows:
             continue
         settle(assembled, template)
-        result.regions.append(_extent(assembled, region))
+        if any(v is not None for cols in assembled.values().values() for v in cols.values()):
+            # a table of which no cell could be read claims no text: where its labels stand in prose
+            # ("被申请行政复议14件、提起行政诉讼5件"), the counts there are narrative
+            result.regions.append(_extent(assembled, region))
         result.warnings.extend(assembled.warnings)
         result.tables[name] = assembled.values()
         result.ambiguities.extend(assembled.ambiguities)
