@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (clause_start, clean_subject, count_subject, can_be_subject, is_schedule,
+from gainlp.rules.narrative import (can_be_subject, clause_start, clean_subject, count_subject, is_schedule,
                                    read_quantity, stated_before)
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
@@ -185,6 +185,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
     reach = list(accumulate((s.end for s in sections), max))  # the farthest end of sections[:i + 1]
     norm = doc.norm_joined
     out = []
+    kept: list[Metric] = []  # the metrics of ``out``
     for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
                               after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text,
@@ -209,10 +210,10 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
         text = clean_subject(re.sub(r"\s+", "", doc.text[subject.start:subject.end]))
-        if not can_be_subject(text) or stated_before([m for m, _ in out], text, value, unit):
+        if not can_be_subject(text) or stated_before(kept, text, value, unit):
             continue  # filler only ("全县"), or the same figure of the same thing said again
-        score = min(v.score, subject.score)
-        out.append((Metric(text, value, unit, number, v.start, v.end), score))
+        kept.append(Metric(text, value, unit, number, v.start, v.end))
+        out.append((kept[-1], min(v.score, subject.score)))
     return out
 
 

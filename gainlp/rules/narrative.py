@@ -373,7 +373,7 @@ def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> 
     count is what it counts?"""
     if text.endswith(vocab.scope_words, s, e) or text.endswith(vocab.names_end, s, pos):
         return True
-    last = max(text.rfind(c, s, e) for c in "、")  # a list's last item: short, no verb of the vocabulary
+    last = text.rfind("、", s, e)  # a list's last item: short, no verb of the vocabulary
     return last >= 0 and 1 <= e - last - 1 <= 4 and not any(v in text[last:e] for v in vocab.verbs)
 
 
