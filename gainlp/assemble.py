@@ -195,7 +195,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         value, unit = found
         # the rules' grammar around the count: a schedule ("每周更新2次") is none; whether the noun after
         # it is what it counts ("对全区38个区直部门")
-        ns, ne = bisect_left(norm.offsets, v.start), bisect_left(norm.offsets, v.end)
+        ns, ne = norm.from_source(v.start), norm.from_source(v.end)
         clause = clause_start(norm.text, ns, max(0, ns - SUBJECT_WINDOW * 2))
         if is_schedule(norm.text, clause, ns, unit):
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 
 # characters NFKC would change that we keep as printed: the ideographic comma and full stop carry
@@ -100,6 +101,10 @@ class NormText:
     text: str
     offsets: list[int]
     source_len: int
+
+    def from_source(self, offset: int) -> int:
+        """The first normalised index whose source character is at or after a source offset."""
+        return bisect_left(self.offsets, offset)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised span [start, end) to the reader's text."""

@@ -26,7 +26,7 @@ from typing import Iterable, Iterator
 
 from gainlp import __version__
 from gainlp.errors import UserError
-from gainlp.limits import timeout_error
+from gainlp.limits import on_extend, timeout_error
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,10 @@ def set_threads(threads: int) -> None:
 
 
 def _worker_main(conn: Connection, settings) -> None:
-    from gainlp import limits
     from gainlp.batch import extractor_for, process_file
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    limits.on_extend(lambda seconds: conn.send(("extend", seconds)))  # more time for a page read by OCR
+    on_extend(lambda seconds: conn.send(("extend", seconds)))  # more time for a page read by OCR
     set_threads(settings.threads)
     try:
         extractor_for(settings.model)

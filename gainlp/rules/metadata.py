@@ -19,7 +19,6 @@ block of spec.yaml.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -186,7 +185,7 @@ def _header_value(doc: Document, keys: tuple[str, ...]) -> tuple[str, int] | Non
         return None
     pattern = re.compile(rf"^\s*(?:{one_of(keys)})\s*[:：]\s*(?P<v>\S.*?)\s*$")
     norm = doc.norm.text
-    for line, pos in _nonempty_lines(norm[: norm_index(doc, min(len(doc.text), 4000))])[:_HEADER_LINES]:
+    for line, pos in _nonempty_lines(norm[: doc.norm.from_source(min(len(doc.text), 4000))])[:_HEADER_LINES]:
         m = pattern.match(line)
         if m:
             return m.group("v"), pos + m.start("v")
@@ -202,11 +201,11 @@ def _title(doc: Document, head_end: int) -> tuple[str, int] | None:
     header = _header_value(doc, vocab.title_keys)
     if header and "报告" in header[0] and _YEAR.search(header[0]):
         return header
-    lines = _nonempty_lines(norm.text[: norm_index(doc, head_end)])
+    lines = _nonempty_lines(norm.text[: doc.norm.from_source(head_end)])
     found = _title_in_lines(norm.text, lines[:6], vocab)
     if found:
         return found
-    m = _TITLE_IN_TEXT.search(norm.text, 0, norm_index(doc, head_end))
+    m = _TITLE_IN_TEXT.search(norm.text, 0, doc.norm.from_source(head_end))
     if m:
         return m.group(), m.start()
     return None
@@ -246,9 +245,6 @@ def _after_page_words(text: str) -> str:
     return text[m.end():] if m else text
 
 
-def norm_index(doc: Document, source_offset: int) -> int:
-    """The first index of the normalised (line-keeping) text at or after a source offset."""
-    return bisect_left(doc.norm.offsets, source_offset)
 
 
 def _title_agency(doc: Document, head_end: int, vocab: MetadataVocab) -> Found | None:
@@ -345,7 +341,7 @@ def _prose_agencies(doc: Document, start: int, end: int, vocab: MetadataVocab) -
     wrapped lines joined (a PDF prints "薛城区卫生健康" / "局2020年…"), offsets mapped back."""
     norm = doc.norm_joined
     text = norm.text
-    start, end = bisect_left(norm.offsets, start), bisect_left(norm.offsets, end)
+    start, end = norm.from_source(start), norm.from_source(end)
     out = []
     for m in vocab.suffix_re.finditer(text, start, end):
         i = m.start()

@@ -16,7 +16,7 @@ to the reader's text. All vocabulary is data: the ``narrative`` block of spec.ya
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -397,7 +397,7 @@ def _heading_breaks(doc: Document) -> list[int]:
     spec = load_spec()
     pats = (*spec.top_level_numbering, spec.label_prefix)
     numbering = any_pattern(pats)
-    offsets = doc.norm_joined.offsets
+    norm = doc.norm_joined
     out, pos = [], 0
     # folding maps no character to a line break, so the folded text splits into the folded lines
     for line, folded in zip(doc.text.split("\n"), doc.folded.split("\n")):
@@ -406,7 +406,7 @@ def _heading_breaks(doc: Document) -> list[int]:
         if (s and len(s) <= _HEADING_MAX_LEN
                 and (numbering.match(s) if numbering is not None else any(p.match(s) for p in pats))
                 and not _CLAUSE_MARK.search(s)):
-            out.append(bisect_left(offsets, pos + len(line)))
+            out.append(norm.from_source(pos + len(line)))
         pos += len(line) + 1
     return out
 

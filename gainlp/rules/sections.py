@@ -16,7 +16,6 @@ Sections are numbered by their place in the report; ``Section.key`` says which t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -217,7 +216,7 @@ def _own_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[Heading
     for a, b in zip(chosen, chosen[1:]):
         if a.numeral is None or b.numeral is None or b.numeral - a.numeral < 2:
             continue
-        lo, hi = _norm_index(norm, a.end), _norm_index(norm, b.start)
+        lo, hi = norm.from_source(a.end), norm.from_source(b.start)
         wanted = set(range(a.numeral + 1, b.numeral))
         for m in _NUMBERING_ANYWHERE.finditer(norm.text, lo, hi):
             numeral = _numeral(m.group())
@@ -235,10 +234,6 @@ def _own_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[Heading
 
 
 _NUMBERING_ANYWHERE = re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]")
-
-
-def _norm_index(norm, source_offset: int) -> int:
-    return bisect_left(norm.offsets, source_offset)
 
 
 def choose_headings(cands: list[HeadingCandidate]) -> list[HeadingCandidate]:

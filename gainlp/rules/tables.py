@@ -369,8 +369,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                 continue
             values.append(tok)
     commit()
-    pad = _padding_side([(len(row.columns), vals) for row, vals, _, _ in placements])
     shaped = [(len(row.columns), vals) for row, vals, _, _ in placements]
+    pad = _padding_side(shaped)
     columns = _column_positions(shaped)
     totals = _total_positions(shaped)
     for row, vals, label_tok, soft in placements:
@@ -757,12 +757,13 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
         if not assembled.found_rows:
             continue
         settle(assembled, template)
-        if any(v is not None for cols in assembled.values().values() for v in cols.values()):
+        values = assembled.values()
+        if any(v is not None for cols in values.values() for v in cols.values()):
             # a table of which no cell could be read claims no text: where its labels stand in prose
             # ("被申请行政复议14件、提起行政诉讼5件"), the counts there are narrative
             result.regions.append(_extent(assembled, region))
         result.warnings.extend(assembled.warnings)
-        result.tables[name] = assembled.values()
+        result.tables[name] = values
         result.ambiguities.extend(assembled.ambiguities)
         _record_spans(doc, assembled, name, result.provenance)
     if all(t is None for t in result.tables.values()):
