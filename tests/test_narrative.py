@@ -106,6 +106,21 @@ def test_a_routine_s_schedule_is_no_count_but_an_amount_per_unit_is():
     assert got == [(4, "次"), (380, "元")]
 
 
+def test_a_move_in_a_ranking_is_no_count_and_a_bracketed_noun_is_read_whole():
+    text = ("在全市政务公开考核中位列第3名，较上年前进4位。排名上升2名。"
+            "在辖区12个村（社区）设置公开栏。整合下辖11个市（州）局子站。先后3次专题研究政务公开工作。"
+            "主动公开基本目录共8大类47项，开展保密审查1,160条次，发布政策问答6组。")
+    got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got[:3] == [(12, "个", "村(社区)设置公开栏"), (11, "个", "市(州)局子站"), (3, "次", "专题研究政务公开工作")]
+    assert [(v, u) for v, u, _ in got[3:]] == [(8, "大类"), (47, "项"), (1160, "条次"), (6, "组")]
+
+
+def test_a_model_count_before_a_hotline_s_name_is_none():
+    for printed, after in (("12345政", "务服务便民热线"), ("12319城", "管热线"), ("12395全", "国水上搜救")):
+        assert read_quantity(printed, after=after) is None
+    assert read_quantity("2000盏") == (2000, "盏")
+
+
 def test_land_and_transaction_measure_words():
     text = "发布出让公告42宗，出让土地面积186.5公顷，涉及集体土地2,350亩，完成造林12.6万亩，公开财务收支明细3420笔。"
     got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]

@@ -36,6 +36,7 @@ _QUOTES = {"”": "“", "’": "‘", "》": "《"}
 _HEADING_MAX_LEN = 30
 _CLAUSE_MARK = re.compile("[,;。]")  # a line holding one is a sentence, not a heading
 _NOUN_MAX_LEN = 20
+_BRACKETED_MAX = 4  # characters inside a bracketed part of a noun after a count
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
 
 
@@ -64,6 +65,8 @@ class NarrativeVocab:
     scope_words: tuple[str, ...]
     schedule: re.Pattern | None
     schedule_units: tuple[str, ...]
+    rank_change: re.Pattern | None
+    rank_units: tuple[str, ...]
     names_end: tuple[str, ...]
     quantity: re.Pattern
     open_quantity: re.Pattern
@@ -140,6 +143,8 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         scope_words=tuple(raw.get("scope_words", ())),
         schedule=re.compile(raw["schedule"]) if raw.get("schedule") else None,
         schedule_units=tuple(raw.get("schedule_units", ())),
+        rank_change=re.compile(raw["rank_change"]) if raw.get("rank_change") else None,
+        rank_units=tuple(raw.get("rank_units", ())),
         names_end=tuple(raw.get("names_end", ())),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
         open_quantity=_open_quantity_re(raw["approximators"]),
@@ -339,6 +344,11 @@ def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
     k = j
     while k < len(text) and k - j < _NOUN_MAX_LEN:
         c = text[k]
+        if c == _OPEN and k > j:  # a short bracketed part of the noun ("村(社区)", "市(州)局子站")
+            close = text.find(_CLOSE, k + 1, k + 2 + _BRACKETED_MAX)
+            if close > k + 1 and all(is_cjk(x) or x == "、" for x in text[k + 1:close]):
+                k = close + 1
+                continue
         if (c in _BOUNDARY or c in (_OPEN, _CLOSE) or c.isdigit() or c in vocab.noun_follows
                 or text.startswith(vocab.noun_stops, k)):
             break
@@ -378,9 +388,12 @@ def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> 
 
 
 def is_schedule(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
-    """Is the count of ``unit`` at ``pos`` a routine's schedule ("每周更新2次") because its clause
-    (text[clause:pos] before it) says 每周 / 每月 …?"""
+    """Is the count of ``unit`` at ``pos`` no count of things done but a routine's schedule ("每周更新2次":
+    its clause, text[clause:pos], says 每周 / 每月 …) or a move in a ranking ("较上年前进4位")?"""
     vocab = vocab or load_vocab()
+    if unit in vocab.rank_units and vocab.rank_change is not None:
+        if vocab.rank_change.search(text[clause:pos]) is not None:
+            return True
     return (unit in vocab.schedule_units and vocab.schedule is not None
             and vocab.schedule.search(text, clause, pos) is not None)
 
