@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import (can_be_subject, clause_start, clean_subject, count_subject, is_schedule,
+                                   load_vocab as load_narrative_vocab,
                                    read_quantity, stated_before)
+from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
@@ -85,23 +87,48 @@ def _heading_lines(doc: Document, spans: list[Span]) -> list[tuple[int, str]]:
 
 
 def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
+    """The sections whose headings the model labelled: the template's, in increasing order, and a
+    report's own between two of them whose printed numerals skip it ("一、总体情况 二、政务公开工作主要任务
+    落实情况 三、主动公开政府信息情况"), numbered as the rules number them (:func:`section_numbers`)."""
     spec = load_spec()
-    found: list[tuple[int, str, int]] = []
+    heads: list[_Heading] = []
     for line_start, title in _heading_lines(doc, spans):
+        numeral = None
         for pat in spec.top_level_numbering:
             m = pat.match(title)
             if m:
+                numeral = printed_numeral(m.group())
                 title = title[m.end():].strip()
                 break
         number = next((sec.number for sec in spec.sections if sec.matches(title)), None)
-        if number is None or (found and number <= found[-1][0]):
+        heads.append(_Heading(number, numeral, title, line_start))
+    found: list[_Heading] = []
+    for h in heads:
+        if h.number is not None and (not found or h.number > found[-1].number):
+            found.append(h)
+    own = []
+    for a, b in zip(found, found[1:]):
+        if a.numeral is None or b.numeral is None or b.numeral - a.numeral < 2:
             continue
-        found.append((number, title, line_start))
-    out = []
-    for i, (number, title, start) in enumerate(found):
-        end = found[i + 1][2] if i + 1 < len(found) else len(doc.text)
-        out.append(Section(number, title, start, end, key=spec.section(number).key))
-    return out
+        wanted = set(range(a.numeral + 1, b.numeral))
+        for h in heads:
+            if h.number is None and h.numeral in wanted and a.start < h.start < b.start and h.title:
+                own.append(h)
+                wanted.discard(h.numeral)
+    chosen = sorted(found + own, key=lambda h: h.start)
+    numbers = section_numbers([h.numeral for h in chosen], [h.number for h in chosen])
+    keys = {sec.number: sec.key for sec in spec.sections}
+    return [Section(n, h.title, h.start, chosen[i + 1].start if i + 1 < len(chosen) else len(doc.text),
+                    key=keys.get(h.number) if h.number is not None else None)
+            for i, (h, n) in enumerate(zip(chosen, numbers))]
+
+
+@dataclass
+class _Heading:
+    number: int | None   # the template section its title names; None: a report's own
+    numeral: int | None  # as printed ("三、" -> 3); None: unnumbered
+    title: str
+    start: int           # where its line starts
 
 
 def _model_tokens(doc: Document, spans: list[Span], start: int, end: int) -> list[Token]:
@@ -200,7 +227,9 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         if is_schedule(norm.text, clause, ns, unit):
             continue
         rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
-        subject = subjects.subject_for(k, after_only=noun_after)
+        subject = subjects.subject_for(k, side="after" if noun_after else "nearest")
+        if subject is not None and subject.start >= v.end and _same_topic(_subject_text(doc, subject)):
+            subject = subjects.subject_for(k, side="before")  # "58项增加到63项": 增加到 is 63's, not 58's
         if subject is None and noun_after:
             src_s, src_e = norm.to_source(rs, re_)
             subject = Span(src_s, src_e, "METRIC_SUBJECT", source="rules", score=v.score)
@@ -209,12 +238,26 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         # the first section (in order) holding the value: sections[:i + 1] start at or before it
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
-        text = clean_subject(re.sub(r"\s+", "", doc.text[subject.start:subject.end]))
+        text = _subject_text(doc, subject)
+        if kept and _same_topic(text) and subjects.same_sentence(kept[-1].end, v.start):
+            text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
+        elif not can_be_subject(text):  # filler only ("不少于", "全县"): the rules' grammar names it
+            text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
         if not can_be_subject(text) or stated_before(kept, text, value, unit):
-            continue  # filler only ("全县"), or the same figure of the same thing said again
+            continue  # no subject, or the same figure of the same thing said again
         kept.append(Metric(text, value, unit, number, v.start, v.end))
         out.append((kept[-1], min(v.score, subject.score)))
     return out
+
+
+def _subject_text(doc: Document, span: Span) -> str:
+    return clean_subject(re.sub(r"\s+", "", doc.text[span.start:span.end]))
+
+
+def _same_topic(subject: str) -> bool:
+    """Is the model's subject only a change of the thing counted before ("增加到", "精简合并为")?"""
+    vocab = load_narrative_vocab()
+    return vocab.same_topic is not None and vocab.same_topic.search(subject) is not None
 
 
 class SubjectIndex:
@@ -234,17 +277,22 @@ class SubjectIndex:
         self.ends = [subjects[i].end for i in self.by_end]
         self.breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
 
+    def same_sentence(self, a: int, b: int) -> bool:
+        """No sentence break in text[a:b]."""
+        k = bisect_left(self.breaks, a)
+        return not (k < len(self.breaks) and self.breaks[k] < b)
+
     def _free(self, a: int, b: int, value_index: int) -> bool:
         """No sentence break in text[a:b] and no value but ``value_index`` starting in [a, b)."""
-        k = bisect_left(self.breaks, a)
-        if k < len(self.breaks) and self.breaks[k] < b:
+        if not self.same_sentence(a, b):
             return False
         lo, hi = bisect_left(self.value_starts, a), bisect_left(self.value_starts, b)
         return all(j == value_index for j in range(lo, hi))
 
-    def subject_for(self, value_index: int, after_only: bool = False) -> Span | None:
-        """The subject of a value; ``after_only``: only one right after it (the grammar says the count
-        is of the noun that follows it)."""
+    def subject_for(self, value_index: int, side: str = "nearest") -> Span | None:
+        """The subject of a value: the nearer of the one before and the one right after it; ``side``
+        "after": only the one after (the grammar says the count is of the noun that follows it),
+        "before": only the one before."""
         value = self.values[value_index]
         before = None  # the candidate latest in start order (ties: later in the list)
         lo, hi = bisect_left(self.ends, value.start - SUBJECT_WINDOW), bisect_right(self.ends, value.start)
@@ -260,9 +308,11 @@ class SubjectIndex:
                 after = self.subjects[k]
                 break
             k += 1
-        if after_only:
+        if side == "after":
             return after
         b = self.subjects[before] if before is not None else None
+        if side == "before":
+            return b
         if after is not None and (b is None or after.start - value.end < value.start - b.end):
             return after
         return b

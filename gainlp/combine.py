@@ -94,10 +94,11 @@ def _merge_sections(record: Record, reading: ModelReading) -> None:
     (the template sections the model did not find, and a report's sections of its own); numbered by their
     place in the report, each ending where the next begins. If the two together break the template's
     order, the rules' stand."""
-    if not reading.sections:
+    template_sections = [s for s in reading.sections if s.key is not None]
+    if not template_sections:
         return
-    model_keys = {s.key for s in reading.sections}
-    merged = sorted([s for s in record.sections if s.key is None or s.key not in model_keys] + reading.sections,
+    model_keys = {s.key for s in template_sections}
+    merged = sorted([s for s in record.sections if s.key is None or s.key not in model_keys] + template_sections,
                     key=lambda s: s.start)
     order = {sec.key: i for i, sec in enumerate(load_spec().sections)}
     ranks = [order[s.key] for s in merged if s.key in order]

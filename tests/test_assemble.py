@@ -42,6 +42,19 @@ def test_sections_from_heading_spans_are_numbered_by_the_spec():
     assert secs[0].end == secs[1].start
 
 
+def test_a_report_s_own_section_between_template_sections_whose_numerals_skip_it():
+    text = ("一、总体情况\n全年主动公开政府信息120条。\n二、政务公开工作主要任务落实情况\n推进重点领域公开。\n"
+            "三、主动公开政府信息情况\n规章 0\n四、年度工作亮点\n无。\n")
+    doc = read_text(text)
+    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "二、政务公开工作主要任务落实情况", "SECTION"),
+             _span(doc, "三、主动公开政府信息情况", "SECTION"), _span(doc, "四、年度工作亮点", "SECTION")]
+    secs = model_sections(doc, spans)
+    # numbered as printed (the rules' numbering); the own heading after the last template one is no section
+    assert [(s.number, s.title, s.key) for s in secs] == [
+        (1, "总体情况", "overview"), (2, "政务公开工作主要任务落实情况", None), (3, "主动公开政府信息情况", "active_disclosure")]
+    assert secs[1].start == text.index("二、政务") and secs[1].end == secs[2].start
+
+
 def test_a_heading_is_its_whole_line_when_the_spans_cover_most_of_it():
     doc = read_text(TEXT)
     spans = [_span(doc, "一、总体情", "SECTION"),  # one character short
@@ -49,6 +62,16 @@ def test_a_heading_is_its_whole_line_when_the_spans_cover_most_of_it():
              _span(doc, "主动公开政府信息", "SECTION")]  # a few words of a sentence: not a heading
     secs = model_sections(doc, spans)
     assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况")]
+
+
+def test_a_model_subject_of_filler_or_of_a_change_takes_the_grammar_s_or_the_last_one_s():
+    doc = read_text("计划开展宣传进社区活动不少于10场。目录事项由原来的58项增加到63项。12345政务服务便民热线畅通。")
+    spans = [_span(doc, "不少于", "METRIC_SUBJECT"), _span(doc, "10场", "METRIC_VALUE"),
+             _span(doc, "目录事项", "METRIC_SUBJECT"), _span(doc, "58项", "METRIC_VALUE"),
+             _span(doc, "增加到", "METRIC_SUBJECT"), _span(doc, "63项", "METRIC_VALUE"),
+             _span(doc, "12345政", "METRIC_VALUE"), _span(doc, "热线", "METRIC_SUBJECT")]
+    got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
+    assert got == [("开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项")]
 
 
 def test_metric_values_pair_with_their_subjects_before_or_after():

@@ -139,7 +139,8 @@ def _own_title(rest: str) -> int | None:
     return None
 
 
-def _numeral(prefix: str) -> int | None:
+def printed_numeral(prefix: str) -> int | None:
+    """The numeral a heading's numbering prints ("三、" -> 3, "(4)" -> 4, "第二部分" -> 2), or None."""
     m = _NUMERAL.search(prefix)
     if not m:
         return None
@@ -170,7 +171,7 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
                 continue
             hit = _match_title(stripped[m.end():], any_section)
             if hit:
-                found = (hit, _numeral(m.group()), style)
+                found = (hit, printed_numeral(m.group()), style)
                 break
         # an un-numbered title line: the whole line is the title, and _match_title's test of it comes
         # down to the sections' patterns on the line's key (the normalised text is folded already; the
@@ -203,7 +204,7 @@ def _inline_candidates(norm, line: str, pos: int) -> list[HeadingCandidate]:
         start, end = norm.to_source(pos + m.start(), pos + m.end() + length)
         g = m.group()
         style = 1 if "部分" in g else 3 if g[0].isdigit() else (4 if re.search(r"\d", g) else 2) if g[0] in "(（" else 0
-        out.append(HeadingCandidate(number, title, start, end, _numeral(m.group()), style))
+        out.append(HeadingCandidate(number, title, start, end, printed_numeral(m.group()), style))
     return out
 
 
@@ -219,7 +220,7 @@ def _own_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[Heading
         lo, hi = norm.from_source(a.end), norm.from_source(b.start)
         wanted = set(range(a.numeral + 1, b.numeral))
         for m in _NUMBERING_ANYWHERE.finditer(norm.text, lo, hi):
-            numeral = _numeral(m.group())
+            numeral = printed_numeral(m.group())
             before = norm.text[m.start() - 1] if m.start() else "\n"
             if numeral not in wanted or not (before.isspace() or before in "。;!?:)]”》" or before.isdigit()):
                 continue
