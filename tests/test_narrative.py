@@ -113,6 +113,8 @@ def test_a_move_in_a_ranking_is_no_count_and_a_bracketed_noun_is_read_whole():
     got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
     assert got[:3] == [(12, "个", "村(社区)设置公开栏"), (11, "个", "市(州)局子站"), (3, "次", "专题研究政务公开工作")]
     assert [(v, u) for v, u, _ in got[3:]] == [(8, "大类"), (47, "项"), (1160, "条次"), (6, "组")]
+    got = [(m.subject, m.value) for m in find_metrics(Document.from_text("目录事项由上年的58项增加到63项。"), [], [])]
+    assert got == [("目录事项", 58), ("目录事项", 63)]
 
 
 def test_a_model_count_before_a_hotline_s_name_is_none():
