@@ -260,6 +260,9 @@ def _same_topic(subject: str) -> bool:
     return vocab.same_topic is not None and vocab.same_topic.search(subject) is not None
 
 
+_CLAUSE_MARKS = frozenset("，,；;、：:")  # a subject after its count is in the count's clause ("一名班子成员")
+
+
 class SubjectIndex:
     """The subject a value counts: the nearest one before it in its sentence with no other value in
     between ("主动公开信息50条"), or one right after it ("一名班子成员"), whichever is closer.
@@ -304,7 +307,8 @@ class SubjectIndex:
         after = None
         k = bisect_left(self.subject_starts, value.end)
         while k < len(self.subjects) and self.subjects[k].start - value.end <= 2:
-            if self._free(value.end, self.subjects[k].start, value_index):
+            gap = self.text[value.end:self.subjects[k].start]
+            if self._free(value.end, self.subjects[k].start, value_index) and not _CLAUSE_MARKS.intersection(gap):
                 after = self.subjects[k]
                 break
             k += 1

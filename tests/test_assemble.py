@@ -74,6 +74,14 @@ def test_a_model_subject_of_filler_or_of_a_change_takes_the_grammar_s_or_the_las
     assert got == [("开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项")]
 
 
+def test_a_subject_after_a_count_is_in_its_clause():
+    doc = read_text("计划开展宣传进社区活动不少于10场，组织业务培训不少于4期。")
+    spans = [_span(doc, "开展宣传进社区活动", "METRIC_SUBJECT"), _span(doc, "10场", "METRIC_VALUE"),
+             _span(doc, "组织业务培训", "METRIC_SUBJECT"), _span(doc, "4期", "METRIC_VALUE")]
+    got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
+    assert got == [("开展宣传进社区活动", 10, "场"), ("组织业务培训", 4, "期")]
+
+
 def test_metric_values_pair_with_their_subjects_before_or_after():
     doc = read_text(TEXT)
     spans = [_span(doc, "主动公开政府信息", "METRIC_SUBJECT"), _span(doc, "120条", "METRIC_VALUE"),

@@ -20,7 +20,7 @@ from gainlp.synth.builder import Piece
 VOCAB_PATH = Path(__file__).with_name("vocab.yaml")
 METRIC_VALUE = "METRIC_VALUE"
 METRIC_SUBJECT = "METRIC_SUBJECT"
-TOKEN = re.compile(r"\{(\w+)\}|\[(S|V\+?|LIST|ZERO):([^\]]*)\]")
+TOKEN = re.compile(r"\{(\w+)\}|\[(S|V|LIST|ZERO):([^\]]*)\]")
 CELL_REF = re.compile(r"=(\w+)\.(\w+)\.(\w+)")
 ZERO_REF = re.compile(r"\[ZERO:(\w+)\.(\w+)\.(\w+)\]")
 # sentence categories of the report frame (the sub-sections of 一 name theirs in vocab.yaml)
@@ -92,7 +92,6 @@ class _Expansion:
     piece: Piece = field(default_factory=Piece)
     subjects: list[tuple[int, int]] = field(default_factory=list)
     values: list[tuple[int | float, str, int]] = field(default_factory=list)  # (value, unit, offset)
-    shared: set = field(default_factory=set)  # indexes of ``values`` that count the subject before ([V+:])
     metrics: list[tuple[int, Metric]] = field(default_factory=list)  # (offset, metric) of [LIST:] items
     chosen: set = field(default_factory=set)  # (slot, entry) already used in this sentence
 
@@ -153,14 +152,10 @@ class Grammar:
     def expand(self, phrasing: str, pid: str = "?") -> tuple[Piece, list[Metric]]:
         ex = _Expansion()
         self._expand_into(ex, phrasing, pid, depth=0)
-        if len(ex.subjects) != len(ex.values) - len(ex.shared) or 0 in ex.shared:
-            raise GrammarError(f"phrasing {pid}: {len(ex.subjects)} subjects but {len(ex.values)} counts "
-                               f"({len(ex.shared)} of them [V+:]): {phrasing}")
+        if len(ex.subjects) != len(ex.values):
+            raise GrammarError(f"phrasing {pid}: {len(ex.subjects)} subjects but {len(ex.values)} counts: {phrasing}")
         metrics = list(ex.metrics)
-        subject = -1
-        for i, (value, unit, v_start) in enumerate(ex.values):
-            subject += i not in ex.shared
-            s, e = ex.subjects[subject]
+        for (s, e), (value, unit, v_start) in zip(ex.subjects, ex.values):
             metrics.append((min(s, v_start), Metric(ex.piece.text[s:e], value, unit)))
         return ex.piece, [m for _, m in sorted(metrics, key=lambda x: x[0])]
 
@@ -180,11 +175,9 @@ class Grammar:
                 if len(ex.piece) > start:
                     ex.piece.label(start, len(ex.piece), METRIC_SUBJECT)
                     ex.subjects.append((start, len(ex.piece)))
-            elif kind in ("V", "V+"):
+            elif kind == "V":
                 value, unit, printed = self._value(arg, pid)
                 start, _ = ex.piece.add(printed, METRIC_VALUE)
-                if kind == "V+":
-                    ex.shared.add(len(ex.values))
                 ex.values.append((value, unit, start))
             elif kind == "LIST":
                 self._list(ex, arg, pid)
