@@ -71,7 +71,7 @@ def test_a_model_subject_of_filler_or_of_a_change_takes_the_grammar_s_or_the_las
              _span(doc, "增加到", "METRIC_SUBJECT"), _span(doc, "63项", "METRIC_VALUE"),
              _span(doc, "12345政", "METRIC_VALUE"), _span(doc, "热线", "METRIC_SUBJECT")]
     got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
-    assert got == [("开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项")]
+    assert got == [("计划开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项")]
 
 
 def test_a_subject_after_a_count_is_in_its_clause():

@@ -117,6 +117,12 @@ def test_a_move_in_a_ranking_is_no_count_and_a_bracketed_noun_is_read_whole():
     assert got == [("目录事项", 58), ("目录事项", 63)]
 
 
+def test_chinese_numerals_keep_the_wan_of_a_money_or_visit_unit():
+    text = "资助金额三百一十二万元，接待群众十二万人次，发放补贴一万二千元，惠及三万人。"
+    got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(312, "万元"), (12, "万人次"), (12000, "元"), (30000, "人")]
+
+
 def test_a_model_count_before_a_hotline_s_name_is_none():
     for printed, after in (("12345政", "务服务便民热线"), ("12319城", "管热线"), ("12395全", "国水上搜救")):
         assert read_quantity(printed, after=after) is None

@@ -226,6 +226,10 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
         if unit in vocab.excluded_after_units and text.startswith(vocab.excluded_after, m.end()):
             continue
         value = _value(m)
+        cn = m.group("cn") or ""
+        if len(cn) > 1 and cn[-1] in _MULTIPLIER and cn[-1] + unit in vocab.units:
+            # a money or visit unit keeps its 万 as the Arabic form does ("三百一十二万元" = 312 万元)
+            value, unit = chinese_to_int(cn[:-1]), cn[-1] + unit
         if value is None:
             continue
         after = m.end()
