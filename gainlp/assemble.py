@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (can_be_subject, clause_start, clean_subject, count_subject, is_schedule,
-                                   load_vocab as load_narrative_vocab,
-                                   read_quantity, stated_before)
+from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, is_schedule,
+                                   load_vocab as load_narrative_vocab, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
@@ -213,6 +212,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
     norm = doc.norm_joined
     out = []
     kept: list[Metric] = []  # the metrics of ``out``
+    stated = Stated()        # the same, by value and unit
     for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
                               after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text,
@@ -243,9 +243,10 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
             text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
         elif not can_be_subject(text):  # filler only ("不少于", "全县"): the rules' grammar names it
             text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
-        if not can_be_subject(text) or stated_before(kept, text, value, unit):
+        if not can_be_subject(text) or stated.before(text, value, unit):
             continue  # no subject, or the same figure of the same thing said again
         kept.append(Metric(text, value, unit, number, v.start, v.end))
+        stated.add(kept[-1])
         out.append((kept[-1], min(v.score, subject.score)))
     return out
 

@@ -17,7 +17,7 @@ from gainlp.assemble import ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
 from gainlp.record import Check, Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import stated_before
+from gainlp.rules.narrative import Stated
 from gainlp.template import TABLE_NAMES, load_spec
 
 CONFIDENT = 0.9
@@ -189,8 +189,10 @@ def _merge_metrics(record: Record, reading: ModelReading) -> None:
             prov = Provenance("model", rule.start, rule.end, same[1])
         merged.append((rule, prov))
     claimed = _MetricIndex([(m, 1.0) for m in record.narrative_metrics])
+    stated = Stated(record.narrative_metrics)
     for m, score in reading.metrics:
         if (score >= CONFIDENT and not claimed.overlapping(m.start, m.end)
-                and not stated_before([r for r, _ in merged], m.subject, m.value, m.unit)):
+                and not stated.before(m.subject, m.value, m.unit)):
             merged.append((m, Provenance("model", m.start, m.end, score)))
+            stated.add(m)
     record.set_metrics(merged)

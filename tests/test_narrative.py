@@ -8,7 +8,7 @@ import pytest
 from gainlp.document import Document
 from gainlp.evaluation import match_metrics, subject_matches
 from gainlp.record import Metric
-from gainlp.rules.narrative import find_metrics, load_vocab, read_quantity
+from gainlp.rules.narrative import Stated, find_metrics, load_vocab, read_quantity
 from gainlp.rules.sections import find_sections
 from gainlp.template import label_key
 
@@ -115,6 +115,16 @@ def test_a_move_in_a_ranking_is_no_count_and_a_bracketed_noun_is_read_whole():
     assert [(v, u) for v, u, _ in got[3:]] == [(8, "大类"), (47, "项"), (1160, "条次"), (6, "组")]
     got = [(m.subject, m.value) for m in find_metrics(Document.from_text("目录事项由上年的58项增加到63项。"), [], [])]
     assert got == [("目录事项", 58), ("目录事项", 63)]
+
+
+def test_a_figure_stated_again_is_read_once():
+    text = ("全年主动公开政府信息128条。其中公开政府信息128条均已上网。收到申请12件，答复12件。"
+            "召开发布会3场，开展培训3场。")
+    got = [(m.subject, m.value) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [("主动公开政府信息", 128), ("收到申请", 12), ("答复", 12), ("召开发布会", 3), ("开展培训", 3)]
+    stated = Stated([Metric("主动公开政府信息", 128, "条", None, 0, 0)])
+    assert stated.before("公开政府信息", 128, "条") and not stated.before("公开政府信息", 128, "件")
+    assert not stated.before("答复", 128, "条") and not stated.before("", 128, "条")
 
 
 def test_chinese_numerals_keep_the_wan_of_a_money_or_visit_unit():
