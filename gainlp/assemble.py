@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, is_schedule,
+from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, is_no_count,
                                    load_vocab as load_narrative_vocab, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
@@ -224,7 +224,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         # it is what it counts ("对全区38个区直部门")
         ns, ne = norm.from_source(v.start), norm.from_source(v.end)
         clause = clause_start(norm.text, ns, max(0, ns - SUBJECT_WINDOW * 2))
-        if is_schedule(norm.text, clause, ns, unit):
+        if is_no_count(norm.text, clause, ns, unit):
             continue
         rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
         subject = subjects.subject_for(k, side="after" if noun_after else "nearest")

@@ -65,13 +65,16 @@ def test_a_heading_is_its_whole_line_when_the_spans_cover_most_of_it():
 
 
 def test_a_model_subject_of_filler_or_of_a_change_takes_the_grammar_s_or_the_last_one_s():
-    doc = read_text("计划开展宣传进社区活动不少于10场。目录事项由原来的58项增加到63项。12345政务服务便民热线畅通。")
+    doc = read_text("计划开展宣传进社区活动不少于10场。目录事项由原来的58项增加到63项。12345政务服务便民热线畅通。"
+                    "拟发展信息联络员不少于20名。")
     spans = [_span(doc, "不少于", "METRIC_SUBJECT"), _span(doc, "10场", "METRIC_VALUE"),
+             _span(doc, "不少", "METRIC_SUBJECT", nth=1), _span(doc, "于20名", "METRIC_VALUE"),
              _span(doc, "目录事项", "METRIC_SUBJECT"), _span(doc, "58项", "METRIC_VALUE"),
              _span(doc, "增加到", "METRIC_SUBJECT"), _span(doc, "63项", "METRIC_VALUE"),
              _span(doc, "12345政", "METRIC_VALUE"), _span(doc, "热线", "METRIC_SUBJECT")]
     got = [(m.subject, m.value, m.unit) for m, _ in model_metrics(doc, spans, [])]
-    assert got == [("计划开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项")]
+    assert got == [("计划开展宣传进社区活动", 10, "场"), ("目录事项", 58, "项"), ("目录事项", 63, "项"),
+                   ("拟发展信息联络员", 20, "名")]
 
 
 def test_a_subject_after_a_count_is_in_its_clause():

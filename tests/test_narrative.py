@@ -133,6 +133,14 @@ def test_chinese_numerals_keep_the_wan_of_a_money_or_visit_unit():
     assert got == [(312, "万元"), (12, "万人次"), (12000, "元"), (30000, "人")]
 
 
+def test_a_number_inside_a_name_or_a_weekday_is_no_count_and_trees_fish_and_products_are_counted():
+    text = ("对《榕溪区支持侨资企业发展二十条》制作图文解读2期。举办“壮阔七秩 青禾印记”图片展。坚持“两条腿”走路。"
+            "新增登记古树名木37株，放流苗种1.35亿尾，上架数据产品6款。")
+    got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(2, "期"), (37, "株"), (135000000, "尾"), (6, "款")]
+    assert read_quantity("三集中", before="星期") is None and read_quantity("3次", before="每周") == (3, "次")
+
+
 def test_a_model_count_before_a_hotline_s_name_is_none():
     for printed, after in (("12345政", "务服务便民热线"), ("12319城", "管热线"), ("12395全", "国水上搜救")):
         assert read_quantity(printed, after=after) is None

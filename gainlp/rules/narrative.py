@@ -37,6 +37,8 @@ _HEADING_MAX_LEN = 30
 _CLAUSE_MARK = re.compile("[,;。]")  # a line holding one is a sentence, not a heading
 _NOUN_MAX_LEN = 20
 _BRACKETED_MAX = 4  # characters inside a bracketed part of a noun after a count
+_NAME_MARKS = (("《", "》"), ("“", "”"))  # a number between them is part of a name
+_NOT_COUNTED_AFTER = ("第", "星期", "礼拜")  # an ordinal or a weekday ("第50条", "星期三")
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
 
 
@@ -249,10 +251,11 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
     The first count of the vocabulary in it (as :func:`quantities` finds them, ``after`` included, so
     that "3个" before "工作日" is no count); else the whole span read as a number and a measure word of
     its own ("2000册"): the model has told that it is a count, so the unit need not be one the rules
-    know. None when neither reads, or when the number is an ordinal ("第50条": 第 right before it).
+    know. None when neither reads, or when the number is an ordinal or a weekday ("第50条", "星期三": 第 or
+    星期 right before it).
     """
     vocab = vocab or load_vocab()
-    if before.rstrip().endswith("第"):
+    if before.rstrip().endswith(_NOT_COUNTED_AFTER):
         return None
     found = [q for q in quantities(text + after, vocab) if q.start < len(text)]
     if found:
@@ -391,10 +394,14 @@ def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> 
     return last >= 0 and 1 <= e - last - 1 <= 4 and not any(v in text[last:e] for v in vocab.verbs)
 
 
-def is_schedule(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
-    """Is the count of ``unit`` at ``pos`` no count of things done but a routine's schedule ("每周更新2次":
-    its clause, text[clause:pos], says 每周 / 每月 …) or a move in a ranking ("较上年前进4位")?"""
+def is_no_count(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
+    """Is the number of ``unit`` at ``pos`` no count of things done, by its clause (text[clause:pos])? A
+    number inside a name in title marks or quotes ("《支持侨资企业发展二十条》", "“壮阔七秩”图片展"), a move in
+    a ranking ("较上年前进4位"), or a routine's schedule ("每周更新2次": the clause says 每周 / 每月 …)."""
     vocab = vocab or load_vocab()
+    for opening, closing in _NAME_MARKS:
+        if text.rfind(opening, clause, pos) > text.rfind(closing, clause, pos):
+            return True
     if unit in vocab.rank_units and vocab.rank_change is not None:
         if vocab.rank_change.search(text[clause:pos]) is not None:
             return True
@@ -458,7 +465,7 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         lo = max(prev_end, breaks[k - 1] if k else 0)
         prev_end = q.after
         clause = clause_start(text, q.start, lo)
-        if is_schedule(text, clause, q.start, q.unit, vocab):
+        if is_no_count(text, clause, q.start, q.unit, vocab):
             continue
         s, e, _ = count_subject(text, clause, q.start, q.after, vocab)
         if (last_subject is not None and last_subject[2] >= clause_start(text, q.start, breaks[k - 1] if k else 0)
