@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, is_no_count,
-                                   load_vocab as load_narrative_vocab, read_quantity)
+                                   names_a_change, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
@@ -228,7 +228,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
             continue
         rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
         subject = subjects.subject_for(k, side="after" if noun_after else "nearest")
-        if subject is not None and subject.start >= v.end and _same_topic(_subject_text(doc, subject)):
+        if subject is not None and subject.start >= v.end and names_a_change(_subject_text(doc, subject)):
             subject = subjects.subject_for(k, side="before")  # "58项增加到63项": 增加到 is 63's, not 58's
         if subject is None and noun_after:
             src_s, src_e = norm.to_source(rs, re_)
@@ -239,7 +239,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
         text = _subject_text(doc, subject)
-        if kept and _same_topic(text) and subjects.same_sentence(kept[-1].end, v.start):
+        if kept and names_a_change(text) and subjects.same_sentence(kept[-1].end, v.start):
             text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
         elif not can_be_subject(text):  # filler only ("不少于", "全县"): the rules' grammar names it
             text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
@@ -253,12 +253,6 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
 
 def _subject_text(doc: Document, span: Span) -> str:
     return clean_subject(re.sub(r"\s+", "", doc.text[span.start:span.end]))
-
-
-def _same_topic(subject: str) -> bool:
-    """Is the model's subject only a change of the thing counted before ("增加到", "精简合并为")?"""
-    vocab = load_narrative_vocab()
-    return vocab.same_topic is not None and vocab.same_topic.search(subject) is not None
 
 
 _CLAUSE_MARKS = frozenset("，,；;、：:")  # a subject after its count is in the count's clause ("一名班子成员")

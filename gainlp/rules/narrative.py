@@ -394,6 +394,13 @@ def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> 
     return last >= 0 and 1 <= e - last - 1 <= 4 and not any(v in text[last:e] for v in vocab.verbs)
 
 
+def names_a_change(subject: str, vocab: NarrativeVocab | None = None) -> bool:
+    """Is the subject only a change of the thing counted before it ("精简合并为", "增加到"), so that the count
+    is that thing's new figure ("行政许可事项由原来的29项精简合并为22项")?"""
+    vocab = vocab or load_vocab()
+    return vocab.same_topic is not None and vocab.same_topic.search(subject) is not None
+
+
 def is_no_count(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
     """Is the number of ``unit`` at ``pos`` no count of things done, by its clause (text[clause:pos])? A
     number inside a name in title marks or quotes ("《支持侨资企业发展二十条》", "“壮阔七秩”图片展"), a move in
@@ -470,7 +477,7 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         s, e, _ = count_subject(text, clause, q.start, q.after, vocab)
         if (last_subject is not None and last_subject[2] >= clause_start(text, q.start, breaks[k - 1] if k else 0)
                 and (e - s < 2 and text[s:e] in vocab.noun_follows | {""}
-                     or vocab.same_topic is not None and vocab.same_topic.search(text[s:e]))):
+                     or names_a_change(text[s:e], vocab))):
             # the same thing counted again: "…由原来的29项精简合并为22项", "…分别发布信息495条和632条"
             s, e = last_subject[:2]
         if not can_be_subject(text[s:e]):
