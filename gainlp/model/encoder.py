@@ -6,7 +6,8 @@
   :mod:`gainlp.model.e5` (vocabulary pruned, first ``model.layers`` layers) with a new head;
 * ``"scratch"``: a small BERT over characters (:func:`scratch_bert_config`) with a character tokenizer
   built from the training texts, optionally MLM-pre-trained (:mod:`gainlp.model.pretrain`) first;
-* a gainlp model folder (has ``gainlp.json``): its model and tokenizer, to continue training;
+* a gainlp model folder (has ``gainlp.json``): its model and tokenizer, to continue training (the torch
+  weights of a training output folder, or the dequantised ``model.onnx`` of a shipped one);
 * anything else: a local transformers checkpoint folder or a hub id of an encoder (e.g. a Chinese BERT),
   loaded with ``AutoModelForTokenClassification`` and a new classification head. This is the only path
   that may download, and only because the user named a hub id.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -105,7 +105,7 @@ def check_window_fits(max_chars: int, model: Any, what: str) -> None:
 
 def starting_point(config: TrainConfig, texts: Sequence[str]) -> StartingPoint:
     """Build or load the model a run starts from (see the module docstring)."""
-    from gainlp.model.folder import is_model_folder, load_model_folder
+    from gainlp.model.folder import WEIGHTS_FILE, is_model_folder, load_model_folder
 
     from gainlp.model.e5 import is_e5_base
 
@@ -115,12 +115,14 @@ def starting_point(config: TrainConfig, texts: Sequence[str]) -> StartingPoint:
     if is_e5_base(base):
         return _e5(config)
     if is_model_folder(base):
-        if not (Path(base) / "model.safetensors").is_file():
-            raise ConfigError(f"base {base}: this folder holds the inference model only (model.onnx); continue "
-                              f"from a training output folder (it has model.safetensors) or start from e5-small")
         loaded = load_model_folder(base)
+        detail = {}
+        if loaded.weights != WEIGHTS_FILE:  # the shipped folder: inference files only
+            log.warning("base %s has no %s: training starts from its %s %s, dequantised to float32", base,
+                        WEIGHTS_FILE, loaded.onnx_dtype, loaded.weights)
+            detail = {"weights": loaded.weights, "onnx": loaded.onnx_dtype, "dequantised": True}
         loaded.model.train()
-        return StartingPoint(loaded.model, loaded.tokenizer, "gainlp", base_info=loaded.info)
+        return StartingPoint(loaded.model, loaded.tokenizer, "gainlp", base_info=loaded.info, base_detail=detail)
     return _huggingface(base)
 
 

@@ -3,7 +3,7 @@
 Contents::
 
     model.safetensors      torch weights (float32, or float16 if the run asked for it; loaded as float32),
-                           for continued training
+                           for continued training (a folder without them continues from model.onnx)
     model.onnx             the same network for inference (int8 or fp32; see gainlp.model.export)
     config.json            the transformers config, with id2label / label2id
     tokenizer.json ...     the tokenizer (``save_pretrained`` files)
@@ -85,6 +85,8 @@ class LoadedModel:
     tokenizer: Any
     info: ModelInfo
     path: Path
+    weights: str = WEIGHTS_FILE     # where the torch weights came from: model.safetensors, or
+    onnx_dtype: str = ""            # model.onnx (int8 | fp32), dequantised (gainlp.model.onnx_import)
 
 
 def data_fingerprint(docs: Iterable[Any], counts: dict | None = None) -> dict:
@@ -214,9 +216,12 @@ def read_info(path: str | os.PathLike) -> ModelInfo:
 
 
 def load_model_folder(path: str | os.PathLike) -> LoadedModel:
-    """Load model (float32, eval mode), tokenizer and info from a gainlp model folder; never downloads."""
+    """Load model (float32, eval mode), tokenizer and info from a gainlp model folder; never downloads.
+
+    The torch weights are ``model.safetensors``; a folder without them (the shipped one) gives the
+    network of its ``model.onnx``, every weight dequantised to float32 (:mod:`gainlp.model.onnx_import`)."""
     import torch
-    from transformers import AutoModelForTokenClassification
+    from transformers import AutoConfig, AutoModelForTokenClassification
 
     from gainlp.model.tokenizer import load_tokenizer
 
@@ -224,12 +229,24 @@ def load_model_folder(path: str | os.PathLike) -> LoadedModel:
     info = read_info(path)
     if list(info.labels) != list(LABELS):
         raise ModelFolderError(f"{path} was trained for labels {info.labels}, this gainlp uses {list(LABELS)}")
-    model = AutoModelForTokenClassification.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
+    weights, onnx_dtype = WEIGHTS_FILE, ""
+    if (path / WEIGHTS_FILE).is_file():
+        model = AutoModelForTokenClassification.from_pretrained(str(path), local_files_only=True,
+                                                                dtype=torch.float32)
+    elif (path / ONNX_FILE).is_file():
+        from gainlp.model.onnx_import import model_from_onnx
+
+        model, onnx_dtype = model_from_onnx(path / ONNX_FILE, AutoConfig.from_pretrained(str(path),
+                                                                                         local_files_only=True))
+        weights = ONNX_FILE
+    else:
+        raise ModelFolderError(f"{path} has neither {WEIGHTS_FILE} nor {ONNX_FILE}")
     tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if tags != bio_tags():
         raise ModelFolderError(f"{path}: config.json id2label {tags} does not match the BIO tags {bio_tags()}")
     model.eval()
-    return LoadedModel(model=model, tokenizer=load_tokenizer(path), info=info, path=path)
+    return LoadedModel(model=model, tokenizer=load_tokenizer(path), info=info, path=path, weights=weights,
+                       onnx_dtype=onnx_dtype)
 
 
 # ------------------------------------------------------------------------------------------ model card

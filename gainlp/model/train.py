@@ -284,6 +284,11 @@ def _training_rows(rows: Any, by_id: dict[str, AnnotatedDoc], repeat: dict[str, 
     return ids, labels
 
 
+def _dequantised(start: StartingPoint) -> str:
+    d = start.base_detail
+    return f", its {d['onnx']} {d['weights']} dequantised" if d.get("dequantised") else ""
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Run the training ``config`` describes and write the model folder at ``config.output``."""
     from gainlp.dataset import assign_splits, build_token_dataset
@@ -338,7 +343,7 @@ def train(config: TrainConfig) -> TrainResult:
     info = ModelInfo(gainlp_version=gainlp.__version__, training_config=config_to_dict(config), metrics=metrics,
                      data_fingerprint=fingerprint, train_seconds=round(time.perf_counter() - started, 1),
                      max_chars=ft.max_chars, stride=ft.stride, notice=notice,
-                     base=config.base if start.kind != "gainlp" else f"{config.base} (gainlp model)")
+                     base=config.base if start.kind != "gainlp" else f"{config.base} (gainlp model{_dequantised(start)})")
     onnx = None if config.model.onnx == "none" else config.model.onnx
     folder = save_model_folder(model, tokenizer, config.output, info, save_dtype=config.model.save_dtype, onnx=onnx)
     if config.ship:
