@@ -196,7 +196,7 @@ def test_a_missing_or_foreign_parameter_raises(trained, tmp_path):
 
 # ----------------------------------------------------------------------------------------- retraining
 
-def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog):
+def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog, capsys):
     """gainlp train base=<inference files only>: one warning line says the start is the dequantised
     int8 model.onnx; the run scores the held-out set before and after, keeps the base's lineage and
     writes a complete model folder; the shipped folder is untouched."""
@@ -211,6 +211,10 @@ def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog):
     user = tmp_path / "user.jsonl"
     write_jsonl(hand_docs(6, 3), user)
     out = tmp_path / "retrained"
+    # the default recipe ships into the package's folder: a run from that folder must not replace it
+    code, _ = run_cli(["train", "--config", str(TINY), *NO_SYNTH, f"base={shipped}", f"data.annotations=[{user}]",
+                       f"ship={shipped}/", "-o", str(out), "-q"])
+    assert code == 2 and not out.exists() and "would replace the base model" in capsys.readouterr().err
     with caplog.at_level(logging.WARNING, logger="gainlp"):
         code, printed = run_cli(["train", "--config", str(TINY), *NO_SYNTH, f"base={shipped}",
                                  f"data.annotations=[{user}]", f"heldout.path={heldout}", "data.replay=2",

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 import gainlp
 from gainlp.annotations import AnnotatedDoc, read_annotations
-from gainlp.config import FinetuneConfig, SynthConfig, TrainConfig, config_to_dict
+from gainlp.config import ConfigError, FinetuneConfig, SynthConfig, TrainConfig, config_to_dict
 from gainlp.dataset import IGNORE
 from gainlp.model.encoder import (StartingPoint, check_window_fits, make_optimizer, pad_batch, seed_everything,
                                   starting_point)
@@ -293,6 +293,9 @@ def train(config: TrainConfig) -> TrainResult:
     """Run the training ``config`` describes and write the model folder at ``config.output``."""
     from gainlp.dataset import assign_splits, build_token_dataset
 
+    if config.ship and is_model_folder(config.base) and Path(config.ship).resolve() == Path(config.base).resolve():
+        raise ConfigError(f"ship={config.ship} would replace the base model this run starts from; "
+                          f"add ship=null (or ship=<another folder>)")
     started = time.perf_counter()
     ft = config.finetune
     torch.set_num_threads(ft.threads)
