@@ -6,7 +6,6 @@ CLI, exported with export_onnx; never the 91 MB base.
 from __future__ import annotations
 
 import logging
-import shutil
 
 import numpy as np
 import onnx
@@ -149,49 +148,40 @@ def test_int8_rebuilt_probabilities_match_the_onnx_session(trained):
 
 # -------------------------------------------------------------------------------------------- errors
 
-def _edited(src, dst, edit):
-    m = onnx.load(str(src))
-    edit(m.graph)
-    onnx.save(m, str(dst))
-    return dst
+def _renamed(trained, tmp_path, old, new):
+    """The trained folder's model.onnx with initializer ``old`` renamed ``new`` (and every use of it), and
+    the folder's config."""
+    from transformers import AutoConfig
 
-
-def _rename(graph, old, new):
-    for init in graph.initializer:
+    folder = trained[0]
+    m = onnx.load(str(folder / "model.onnx"))
+    for init in m.graph.initializer:
         if init.name == old:
             init.name = new
-    for node in graph.node:
+    for node in m.graph.node:
         node.input[:] = [new if i == old else i for i in node.input]
+    onnx.save(m, str(tmp_path / "edited.onnx"))
+    return tmp_path / "edited.onnx", AutoConfig.from_pretrained(str(folder))
 
 
 def test_a_weight_that_cannot_be_named_raises(trained, tmp_path):
     """The classifier's bias made anonymous: its MatMul weight reaches no named .bias, so it has no name."""
-    from transformers import AutoConfig
-
     from gainlp.model.onnx_import import OnnxImportError, model_from_onnx
 
-    folder = trained[0]
-    config = AutoConfig.from_pretrained(str(folder))
-    path = _edited(folder / "model.onnx", tmp_path / "anon.onnx",
-                   lambda g: _rename(g, "inner.classifier.bias", "onnx::Add_999"))
+    path, config = _renamed(trained, tmp_path, "inner.classifier.bias", "onnx::Add_999")
     with pytest.raises(OnnxImportError, match=r"cannot name the weight 'onnx::MatMul_\d+_quantized'.*classifier"):
         model_from_onnx(path, config)
 
 
 def test_a_missing_or_foreign_parameter_raises(trained, tmp_path):
-    from transformers import AutoConfig
-
     from gainlp.model.onnx_import import OnnxImportError, model_from_onnx
 
-    folder = trained[0]
-    config = AutoConfig.from_pretrained(str(folder))
-    path = _edited(folder / "model.onnx", tmp_path / "noln.onnx",
-                   lambda g: _rename(g, "inner.bert.embeddings.LayerNorm.weight", "ln_scale"))
+    path, config = _renamed(trained, tmp_path, "inner.bert.embeddings.LayerNorm.weight", "ln_scale")
     with pytest.raises(OnnxImportError, match=r"not found \['bert\.embeddings\.LayerNorm\.weight'\]"):
         model_from_onnx(path, config)
     config.num_hidden_layers = 2  # a config.json that is not the graph's
     with pytest.raises(OnnxImportError, match=r"bert\.encoder\.layer\.1\."):
-        model_from_onnx(folder / "model.onnx", config)
+        model_from_onnx(trained[0] / "model.onnx", config)
 
 
 # ----------------------------------------------------------------------------------------- retraining
@@ -200,9 +190,9 @@ def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog, capsys
     """gainlp train base=<inference files only>: one warning line says the start is the dequantised
     int8 model.onnx; the run scores the held-out set before and after, keeps the base's lineage and
     writes a complete model folder; the shipped folder is untouched."""
-    from gainlp.model.folder import ModelFolderError, read_info, ship_model_folder
-    from gainlp.model.tagger import Tagger, evaluate_docs
     from gainlp.annotations import read_jsonl
+    from gainlp.model.folder import ModelFolderError, load_model_folder, read_info, ship_model_folder
+    from gainlp.model.tagger import Tagger, evaluate_docs
 
     folder, heldout = trained
     shipped = ship_model_folder(folder, tmp_path / "shipped")
@@ -239,6 +229,4 @@ def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog, capsys
     # a folder with neither weights file still says what is missing
     (shipped / "model.onnx").unlink()
     with pytest.raises(ModelFolderError, match="neither model.safetensors nor model.onnx"):
-        from gainlp.model.folder import load_model_folder
         load_model_folder(shipped)
-    shutil.rmtree(shipped)

@@ -125,6 +125,7 @@ def read_onnx_weights(path: str | os.PathLike) -> OnnxWeights:
             raise OnnxImportError(f"{path}: parameter {param} found twice ({sources[param]} and {source})")
         state[param], sources[param] = arr, source
 
+    weights: dict[str, str] = {}  # anonymous weight -> the parameter it was named
     for node in graph.node:  # the anonymous Linear weights, named by the bias their output gets
         if node.op_type not in MATMULS or len(node.input) < 2:
             continue
@@ -132,9 +133,14 @@ def read_onnx_weights(path: str | os.PathLike) -> OnnxWeights:
         base = w[: -len(QUANTIZED)] if w.endswith(QUANTIZED) else w
         if base not in tensors or base.startswith(PREFIX):
             continue  # an activation x activation product (attention scores), or a named weight
-        bias = _bias_of(path, node, consumers, tensors)
-        put(bias[len(PREFIX): -len("bias")] + "weight", np.ascontiguousarray(tensors.pop(base).T), w)
+        param = _bias_of(path, node, consumers, tensors)[len(PREFIX): -len("bias")] + "weight"
+        if base in weights:
+            raise OnnxImportError(f"{path}: the weight {w!r} feeds two matmuls ({weights[base]} and {param})")
+        weights[base] = param
+        put(param, np.ascontiguousarray(tensors[base].T), w)
     for name, arr in tensors.items():  # named initializers: the torch name after the prefix
+        if name in weights:
+            continue
         if name.startswith(PREFIX):
             put(name[len(PREFIX):], arr, name)
         else:
