@@ -136,31 +136,6 @@ def _contribution(opens: list[Open], check: "_Check", i: int, r: int) -> float |
     return total
 
 
-def _propagate(opens: list[Open], checks: list["_Check"], domains: dict[int, list[int]]) -> dict[int, list[int]] | None:
-    """Drop the readings that make some check fail whatever the other opens read (the checks assumed to
-    hold); None when an open is left with no reading (the checks cannot all hold)."""
-    involved = [(c, sorted({i for i, _, _ in c.terms})) for c in checks]
-    changed = True
-    while changed:
-        changed = False
-        for c, opens_in in involved:
-            contrib = {i: {r: _contribution(opens, c, i, r) for r in domains[i]} for i in opens_in}
-            if any(v is None for i in opens_in for v in contrib[i].values()):
-                continue  # a blank cell may make it unassessable: nothing to conclude
-            lo = {i: min(contrib[i].values()) for i in opens_in}
-            hi = {i: max(contrib[i].values()) for i in opens_in}
-            sum_lo, sum_hi = sum(lo.values()), sum(hi.values())
-            for i in opens_in:
-                others_lo, others_hi = sum_lo - lo[i], sum_hi - hi[i]
-                keep = [r for r in domains[i] if others_lo - 1e-6 <= -(c.const + contrib[i][r]) <= others_hi + 1e-6]
-                if len(keep) < len(domains[i]):
-                    if not keep:
-                        return None
-                    domains[i] = keep
-                    changed = True
-    return domains
-
-
 def _search(opens: list[Open], members: list[int], checks: list["_Check"], domains: dict[int, list[int]],
             cap: int, budget: list[int]) -> tuple[list[dict[int, int]], int] | None:
     """Branch and bound over the readings in ``domains``: the assignments that break the fewest checks
