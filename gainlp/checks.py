@@ -29,7 +29,7 @@ REVIEW_LITIGATION = "review_litigation"
 # a side of an equation with more terms than this is shown as its sum and its non-zero terms
 _MAX_TERMS_SHOWN = 7
 _MAX_MISSING_SHOWN = 4
-_TOLERANCE = 1e-6
+SUM_TOLERANCE = 1e-6  # two sums are equal within this (float cells)
 
 
 class Term(NamedTuple):
@@ -47,7 +47,7 @@ class Term(NamedTuple):
 
 def balanced(lhs: Iterable[int | float], rhs: Iterable[int | float]) -> bool:
     """Is sum(lhs) equal to sum(rhs), within the tolerance that float cells need?"""
-    return abs(sum(lhs) - sum(rhs)) <= _TOLERANCE
+    return abs(sum(lhs) - sum(rhs)) <= SUM_TOLERANCE
 
 
 def total_column_parts(columns: Iterable[str]) -> list[str]:

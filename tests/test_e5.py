@@ -204,6 +204,13 @@ def test_onnx_fp32_matches_torch_and_int8_stays_close(e5_model, texts):
     np.testing.assert_allclose(fp32_tagger.char_probs(text), ref, atol=1e-4)
     int8 = onnx_tagger.char_probs(text)
     assert int8.shape == ref.shape and np.abs(int8 - ref).max() < 0.2
+    # both graphs fused into onnxruntime's BERT operators: one attention per layer, quantised in int8
+    import onnx
+
+    layers = torch_tagger.model.config.num_hidden_layers
+    for path, attention in ((fp32, "Attention"), (out / "model.onnx", "QAttention")):
+        ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+        assert ops.count(attention) == layers and "SkipLayerNormalization" in ops, (path, sorted(set(ops)))
 
 
 def test_extract_with_the_onnx_model_needs_no_torch(e5_model, tmp_path):

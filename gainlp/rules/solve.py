@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gainlp.checks import Identity, balanced
+from gainlp.checks import SUM_TOLERANCE, Identity, balanced
 
 Number = int | float | None
 
@@ -136,31 +136,6 @@ def _contribution(opens: list[Open], check: "_Check", i: int, r: int) -> float |
     return total
 
 
-def _propagate(opens: list[Open], checks: list["_Check"], domains: dict[int, list[int]]) -> dict[int, list[int]] | None:
-    """Drop the readings that make some check fail whatever the other opens read (the checks assumed to
-    hold); None when an open is left with no reading (the checks cannot all hold)."""
-    involved = [(c, sorted({i for i, _, _ in c.terms})) for c in checks]
-    changed = True
-    while changed:
-        changed = False
-        for c, opens_in in involved:
-            contrib = {i: {r: _contribution(opens, c, i, r) for r in domains[i]} for i in opens_in}
-            if any(v is None for i in opens_in for v in contrib[i].values()):
-                continue  # a blank cell may make it unassessable: nothing to conclude
-            lo = {i: min(contrib[i].values()) for i in opens_in}
-            hi = {i: max(contrib[i].values()) for i in opens_in}
-            sum_lo, sum_hi = sum(lo.values()), sum(hi.values())
-            for i in opens_in:
-                others_lo, others_hi = sum_lo - lo[i], sum_hi - hi[i]
-                keep = [r for r in domains[i] if others_lo - 1e-6 <= -(c.const + contrib[i][r]) <= others_hi + 1e-6]
-                if len(keep) < len(domains[i]):
-                    if not keep:
-                        return None
-                    domains[i] = keep
-                    changed = True
-    return domains
-
-
 def _search(opens: list[Open], members: list[int], checks: list["_Check"], domains: dict[int, list[int]],
             cap: int, budget: list[int]) -> tuple[list[dict[int, int]], int] | None:
     """Branch and bound over the readings in ``domains``: the assignments that break the fewest checks
@@ -168,22 +143,20 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
     MAX_SOLUTIONS assignments are equally good."""
     order = sorted(members, key=lambda i: len(domains[i]))
     depth_of = {i: d for d, i in enumerate(order)}
-    last = {id(c): max(depth_of[i] for i, _, _ in c.terms) for c in checks}
-    touching: list[list[_Check]] = [[] for _ in order]  # per depth: the checks its open takes part in
-    for c in checks:
-        for d in sorted({depth_of[i] for i, _, _ in c.terms}):
-            touching[d].append(c)
-    bounds = _bounds(opens, domains)
+    sums = [_CheckSums.of(c, opens, domains) for c in checks]
+    last = [max(depth_of[i] for i in cs.parts) for cs in sums]
+    touching: list[list[int]] = [[] for _ in order]  # per depth: the checks (indices) its open takes part in
+    for n, cs in enumerate(sums):
+        for d in sorted(depth_of[i] for i in cs.parts):
+            touching[d].append(n)
     tried = []
     for i in order:
-        own = [c for c in checks if all(t[0] == i for t in c.terms)]
-        readings = opens[i].readings
-        tried.append(sorted(domains[i], key=lambda r: sum(c.broken_by({i: readings[r]}) for c in own)))
+        own = [cs for cs in sums if list(cs.parts) == [i]]
+        tried.append(sorted(domains[i], key=lambda r: sum(cs.broken_by({i: r}) for cs in own)))
     best = [cap]
     found: list[tuple[int, dict[int, int]]] = []  # (checks broken, assignment)
-    chosen: dict[int, tuple] = {}
     pick: dict[int, int] = {}
-    certain: dict[int, bool] = {id(c): c.cannot_hold({}, bounds) for c in checks}
+    certain = [cs.cannot_hold({}) for cs in sums]
 
     def search(depth: int, broken: int, later: int) -> bool:
         """False when the budget is spent or too many equally good assignments turn up."""
@@ -196,38 +169,40 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
             found.append((broken, dict(pick)))
             return True
         i = order[depth]
+        # per check touching this open: the other opens' part, fixed for every reading of this one
+        rests = [(n, sums[n].rest(i, pick), last[n] == depth) for n in touching[depth]]
         for r in tried[depth]:
             budget[0] -= 1
             if budget[0] < 0:
                 return False
-            chosen[i] = opens[i].readings[r]
             now, now_later = broken, later
             changed = []
-            for c in touching[depth]:
-                was = certain[id(c)]
-                if last[id(c)] == depth:  # read in full: broken or not, no longer "later"
-                    now += c.broken_by(chosen)
+            for n, rest, read_in_full in rests:
+                was = certain[n]
+                v = sums[n].parts[i][r]
+                if read_in_full:  # broken or not, no longer "later"
+                    if rest is not None and v is not None and abs(rest[0] + v) > SUM_TOLERANCE:
+                        now += 1
                     now_later -= was
                     is_now = False
                 else:
-                    is_now = c.cannot_hold(chosen, bounds)
+                    is_now = rest is not None and v is not None and (rest[0] + v > 1e-6 or rest[1] + v < -1e-6)
                     now_later += is_now - was
                 if is_now != was:
-                    changed.append((c, was))
-                    certain[id(c)] = is_now
+                    changed.append((n, was))
+                    certain[n] = is_now
             ok = True
             if now + now_later <= min(best[0] + TOLERANCE, cap):
                 pick[i] = r
                 ok = search(depth + 1, now, now_later)
                 del pick[i]
-            for c, was in changed:
-                certain[id(c)] = was
-            del chosen[i]
+            for n, was in changed:
+                certain[n] = was
             if not ok:
                 return False
         return True
 
-    base_later = sum(certain.values())
+    base_later = sum(certain)
     if base_later > cap or not search(0, 0, base_later):
         return None if base_later <= cap else ([], 0)
     tolerance = TOLERANCE if best[0] else 0  # a reading that fits every sum stands on its own
@@ -241,49 +216,92 @@ class _Check:
     const: float
     terms: list[tuple[int, int, int]]  # (open, position, sign)
 
-    def broken_by(self, chosen: dict[int, tuple]) -> int:
-        total = self.const
-        for i, k, sign in self.terms:
-            v = chosen[i][k]
-            if v is None:  # a blank cell: the identity cannot be assessed
-                return 0
-            total += sign * v
-        return 0 if balanced([total], [0]) else 1
-
-    def cannot_hold(self, chosen: dict[int, tuple], bounds: "_Bounds") -> bool:
-        lo = hi = self.const
-        for i, k, sign in self.terms:
-            if i in chosen:
-                v = chosen[i][k]
-                if v is None:
-                    return False
-                lo += sign * v
-                hi += sign * v
-            else:
-                b = bounds.cell[(i, k)]
-                if b is None:  # some reading leaves it blank
-                    return False
-                a, z = b
-                lo += sign * (a if sign > 0 else z)
-                hi += sign * (z if sign > 0 else a)
-        return lo > 1e-6 or hi < -1e-6
-
 
 @dataclass
-class _Bounds:
-    cell: dict[tuple[int, int], tuple[float, float] | None]
+class _CheckSums:
+    """A check over one search's domains, worked out once: per open in it, what each of its readings adds
+    to the sum (None when the reading leaves one of its cells blank: the check cannot be assessed), and
+    the least and greatest it could add (None when some reading leaves a cell blank)."""
 
+    const: float
+    parts: dict[int, list[float | None]]  # open -> per reading index (None outside the domain too)
+    range_of: dict[int, tuple[float, float] | None]
 
-def _bounds(opens: list[Open], domains: dict[int, list[int]]) -> _Bounds:
-    """Per open cell, the least and greatest value its readings in ``domains`` give (None when one leaves
-    it blank)."""
-    cell: dict[tuple[int, int], tuple[float, float] | None] = {}
-    for i, rs in domains.items():
-        o = opens[i]
-        for k in range(len(o.cells)):
-            vals = [o.readings[r][k] for r in rs]
-            cell[(i, k)] = None if any(v is None for v in vals) or not vals else (min(vals), max(vals))
-    return _Bounds(cell)
+    @classmethod
+    def of(cls, check: _Check, opens: list[Open], domains: dict[int, list[int]]) -> "_CheckSums":
+        parts: dict[int, list[float | None]] = {}
+        range_of: dict[int, tuple[float, float] | None] = {}
+        for i in dict.fromkeys(t[0] for t in check.terms):
+            terms = [(k, sign) for j, k, sign in check.terms if j == i]
+            adds: list[float | None] = [None] * len(opens[i].readings)
+            for r in domains[i]:
+                adds[r] = _contribution(opens, check, i, r)
+            parts[i] = adds
+            lo = hi = 0.0  # per cell, as the readings in the domain bound it
+            for k, sign in terms:
+                vals = [opens[i].readings[r][k] for r in domains[i]]
+                if not vals or any(v is None for v in vals):
+                    range_of[i] = None
+                    break
+                a, z = min(vals), max(vals)
+                lo += sign * (a if sign > 0 else z)
+                hi += sign * (z if sign > 0 else a)
+            else:
+                range_of[i] = (lo, hi)
+        return cls(check.const, parts, range_of)
+
+    def rest(self, i: int, pick: dict[int, int]) -> tuple[float, float] | None:
+        """The least and greatest the check's sum can be without open ``i``'s part: the readings picked
+        for the others, the range of the readings still open for the rest (None when a cell among them
+        is or may be blank: then nothing can be concluded)."""
+        lo = hi = self.const
+        for j, adds in self.parts.items():
+            if j == i:
+                continue
+            r = pick.get(j)
+            if r is not None:
+                v = adds[r]
+                if v is None:
+                    return None
+                lo += v
+                hi += v
+            else:
+                b = self.range_of[j]
+                if b is None:
+                    return None
+                lo += b[0]
+                hi += b[1]
+        return lo, hi
+
+    def broken_by(self, pick: dict[int, int]) -> int:
+        """1 when the readings picked (for every open of the check) break it, 0 when they keep it or
+        leave a cell of it blank."""
+        total = self.const
+        for i, adds in self.parts.items():
+            v = adds[pick[i]]
+            if v is None:
+                return 0
+            total += v
+        return 0 if balanced([total], [0]) else 1
+
+    def cannot_hold(self, pick: dict[int, int]) -> bool:
+        """Whatever the opens not picked yet read, the check is broken."""
+        lo = hi = self.const
+        for i, adds in self.parts.items():
+            r = pick.get(i)
+            if r is not None:
+                v = adds[r]
+                if v is None:
+                    return False
+                lo += v
+                hi += v
+            else:
+                b = self.range_of[i]
+                if b is None:
+                    return False
+                lo += b[0]
+                hi += b[1]
+        return lo > 1e-6 or hi < -1e-6
 
 
 def settled(opens: list[Open], solution: Solution) -> tuple[dict[str, tuple[Number, tuple[int, int] | None]], list[str]]:
