@@ -11,10 +11,15 @@ folder's ``config.json``) so that training can continue from it. It reads the gr
 * ``int8`` (onnxruntime's dynamic quantisation): the embeddings become ``<name>_quantized`` with
   ``_scale`` and ``_zero_point`` (per tensor), the Linear weights ``onnx::MatMul_539_quantized`` etc.,
   consumed by ``MatMulInteger``. Every quantised tensor is dequantised as ``(q - zero_point) * scale``.
+* fused (export_onnx since 3adb699; the shipped model of d40808d is not): onnxruntime's BERT operators.
+  A layer's query, key and value are one ``[in, 3 x hidden]`` weight and one bias of an ``Attention``
+  (``QAttention`` in int8); the biases of the other Linear layers are the bias input of a ``BiasGelu``
+  or a ``SkipLayerNormalization``.
 
 An anonymous weight is named by following the graph from its matmul (``MatMul`` or ``MatMulInteger``, then
-the ``Cast``/``Mul`` that rescale an integer product) to the ``Add`` that adds a named ``.bias``: that
-bias's module owns the weight. Never by order or shape. The exporter stores parameters of equal values
+the ``Cast``/``Mul`` that rescale an integer product) to the node that adds a named ``.bias`` (``Add``,
+``BiasGelu``, ``SkipLayerNormalization``): that bias's module owns the weight. A fused attention's module
+is the one whose ``output.dense`` matmul its output feeds. Never by order or shape. The exporter stores parameters of equal values
 once (an untrained model's zero biases) and names each other one by an ``Identity`` node; those are read
 as the parameters they name. Every parameter of the torch model must be found
 exactly once, with its shape, or :class:`OnnxImportError` says which is missing, doubled or unnamed;
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 PREFIX = "inner."  # the attribute export_onnx's wrapper keeps the classifier under
 QUANTIZED, SCALE, ZERO_POINT = "_quantized", "_scale", "_zero_point"
 MATMULS = ("MatMul", "MatMulInteger")
+ATTENTIONS = ("Attention", "QAttention")  # onnxruntime's fused self-attention (query, key, value in one)
 RESCALE = ("Cast", "Mul")  # what stands between an integer matmul and its bias Add
 MAX_HOPS = 4
 
@@ -68,6 +74,18 @@ def _dequantize(path: Path, base: str, inits: dict[str, np.ndarray]) -> np.ndarr
     return ((q.astype(np.int32) - zero.astype(np.int32)).astype(np.float32) * np.float32(scale)).astype(np.float32)
 
 
+def _added_biases(node: Any, value: str) -> list[str]:
+    """The tensors that ``node`` adds to ``value`` as a bias: the other input of an Add, a BiasGelu's bias,
+    a SkipLayerNormalization's bias (its fifth input) when ``value`` is its first."""
+    if node.op_type == "Add":
+        return [i for i in node.input if i != value]
+    if node.op_type == "BiasGelu":
+        return list(node.input[1:2])
+    if node.op_type == "SkipLayerNormalization" and node.input[0] == value:
+        return list(node.input[4:5])
+    return []
+
+
 def _bias_of(path: Path, node: Any, consumers: dict[str, list[Any]], tensors: dict) -> str:
     """The named ``.bias`` added to ``node``'s output (through Cast/Mul only); raises unless exactly one."""
     found: set[str] = set()
@@ -75,9 +93,9 @@ def _bias_of(path: Path, node: Any, consumers: dict[str, list[Any]], tensors: di
     while frontier:
         name, hops = frontier.pop()
         for c in consumers.get(name, []):
-            if c.op_type == "Add":
-                others = [i for i in c.input if i != name]
-                found.update(i for i in others if i in tensors and i.startswith(PREFIX) and i.endswith(".bias"))
+            biases = _added_biases(c, name)
+            if biases:
+                found.update(i for i in biases if i in tensors and i.startswith(PREFIX) and i.endswith(".bias"))
             elif c.op_type in RESCALE and hops < MAX_HOPS:
                 frontier.extend((o, hops + 1) for o in c.output)
     if len(found) != 1:
@@ -85,6 +103,25 @@ def _bias_of(path: Path, node: Any, consumers: dict[str, list[Any]], tensors: di
         raise OnnxImportError(f"{path}: cannot name the weight {node.input[1]!r} of {node.op_type} node "
                               f"{node.name!r}: its output reaches {what}")
     return found.pop()
+
+
+def _attention_module(path: Path, node: Any, consumers: dict[str, list[Any]], weights: dict[str, str]) -> str:
+    """The attention module (``bert.encoder.layer.3.attention.``) of a fused (Q)Attention node: its output
+    feeds (quantised first in an int8 graph) the matmul of that module's ``output.dense``."""
+    found = set()
+    frontier = list(node.output)
+    while frontier:
+        for c in consumers.get(frontier.pop(), []):
+            if c.op_type == "DynamicQuantizeLinear":
+                frontier.append(c.output[0])
+            elif c.op_type in MATMULS and len(c.input) > 1:
+                w = c.input[1]
+                found.add(weights.get(w[: -len(QUANTIZED)] if w.endswith(QUANTIZED) else w))
+    tail = "attention.output.dense.weight"
+    if len(found) != 1 or not str(next(iter(found))).endswith(tail):
+        raise OnnxImportError(f"{path}: cannot name the weights of {node.op_type} node {node.name!r}: its output "
+                              f"feeds {sorted(map(str, found)) or 'no matmul'}, not one attention.output.dense")
+    return found.pop()[: -len("output.dense.weight")]
 
 
 def read_onnx_weights(path: str | os.PathLike) -> OnnxWeights:
@@ -122,7 +159,9 @@ def read_onnx_weights(path: str | os.PathLike) -> OnnxWeights:
 
     def put(param: str, arr: np.ndarray, source: str) -> None:
         if param in state:
-            raise OnnxImportError(f"{path}: parameter {param} found twice ({sources[param]} and {source})")
+            raise OnnxImportError(f"{path}: parameter {param} found twice ({sources[param]} and {source}); "
+                                  f"a fused graph keeps one of several tensors of equal values (an untrained "
+                                  f"model's zero biases), which cannot be told apart")
         state[param], sources[param] = arr, source
 
     weights: dict[str, str] = {}  # anonymous weight -> the parameter it was named
@@ -138,6 +177,20 @@ def read_onnx_weights(path: str | os.PathLike) -> OnnxWeights:
             raise OnnxImportError(f"{path}: the weight {w!r} feeds two matmuls ({weights[base]} and {param})")
         weights[base] = param
         put(param, np.ascontiguousarray(tensors[base].T), w)
+    for node in graph.node:  # fused attention: one [in, 3 x hidden] weight for query, key and value
+        if node.op_type in ATTENTIONS:
+            w, b = node.input[1], node.input[2]
+            base = w[: -len(QUANTIZED)] if w.endswith(QUANTIZED) else w
+            module = _attention_module(path, node, consumers, weights)
+            qkv, bias = tensors[base], tensors[b]
+            if qkv.shape[1] % 3 or bias.shape != (qkv.shape[1],):
+                raise OnnxImportError(f"{path}: {node.op_type} {node.name!r}: weight {list(qkv.shape)} and bias "
+                                      f"{list(bias.shape)} are not three equal parts")
+            h = qkv.shape[1] // 3
+            for k, part in enumerate(("query", "key", "value")):
+                put(f"{module}self.{part}.weight", np.ascontiguousarray(qkv[:, k * h:(k + 1) * h].T), w)
+                put(f"{module}self.{part}.bias", bias[k * h:(k + 1) * h].copy(), b)
+            weights[base] = weights[b] = module
     for name, arr in tensors.items():  # named initializers: the torch name after the prefix
         if name in weights:
             continue
