@@ -249,3 +249,34 @@ def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog, capsys
     (shipped / "model.onnx").unlink()
     with pytest.raises(ModelFolderError, match="neither model.safetensors nor model.onnx"):
         load_model_folder(shipped)
+
+
+# ----------------------------------------------------------------------------------------- gainlp export
+
+def test_export_writes_the_graph_again_and_ships_it(trained, tmp_path, capsys):
+    """gainlp export: a shipped folder's model.onnx, dequantised, exported again with this gainlp's export
+    into a complete folder (training record kept, the export recorded), shipped where --ship says; the
+    new graph tags as the old one does. Writing over the folder read is refused in one line."""
+    from gainlp.model.folder import read_info, ship_model_folder
+    from gainlp.model.tagger import Tagger
+
+    folder, _ = trained
+    shipped = ship_model_folder(folder, tmp_path / "shipped")
+    code, _ = run_cli(["export", str(shipped), "-o", str(shipped), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "is the model read" in err
+    out, again = tmp_path / "out", tmp_path / "again"
+    code, _ = run_cli(["export", str(shipped), "-o", str(out), "--ship", str(again), "-q"])
+    assert code == 0
+    assert (out / "model.safetensors").is_file() and not (again / "model.safetensors").exists()
+    old, new = read_info(shipped), read_info(again)
+    assert new.training_config == old.training_config and new.metrics == old.metrics
+    assert new.created == old.created and len(new.exports) == 1
+    assert new.exports[0]["weights"] == "model.onnx (int8, dequantised)" and new.exports[0]["source"] == str(shipped)
+    assert "re-exported" in (again / "README.md").read_text(encoding="utf-8")
+    ops = {n.op_type for n in onnx.load(str(again / "model.onnx")).graph.node}
+    assert "QAttention" in ops
+    a, b = Tagger.from_folder(shipped), Tagger.from_folder(again)
+    for text in TEXTS:
+        pa, pb = a.char_probs(text), b.char_probs(text)
+        assert (pa.argmax(1) == pb.argmax(1)).mean() >= 0.9 and np.abs(pa - pb).max() < 0.2

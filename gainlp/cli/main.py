@@ -24,6 +24,7 @@ COMMANDS = {
     "annotate": "Pre-label real reports for correction in Label Studio or doccano.",
     "train": "Train or continue training the token-classification model.",
     "evaluate": "Evaluate extraction against gold records or annotations.",
+    "export": "Write a model folder's ONNX inference graph again (this gainlp's export).",
     "review": "Write a static review site: every value where it came from, with corrections.",
 }
 

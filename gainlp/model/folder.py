@@ -72,6 +72,7 @@ class ModelInfo:
     onnx: str = ""                  # dtype of model.onnx (int8 | fp32), "" when the folder has none
     onnx_bytes: int = 0             # size of model.onnx: what the installed package carries
     notice: str = ""                # licence notices of the base (written to NOTICE)
+    exports: list[dict] = field(default_factory=list)  # re-exports of model.onnx after training (gainlp export)
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelInfo":
@@ -290,6 +291,8 @@ def model_card(info: ModelInfo, name: str = "gainlp model") -> str:
         f"| window | {info.max_chars} characters, overlap {info.stride} |",
         f"| training time | {info.train_seconds / 60:.1f} min |",
     ]
+    lines += [f"| re-exported | {e.get('when')}: model.onnx {e.get('onnx')} written again by gainlp "
+              f"{e.get('gainlp_version')} from the {e.get('weights')} of {e.get('source')} |" for e in info.exports]
     if info.base == "scratch" and size:
         lines.append(f"| encoder | hidden {size.get('hidden_size')}, {size.get('num_layers')} layers, "
                      f"{size.get('num_heads')} heads |")
