@@ -1,7 +1,7 @@
 """Benchmark: the shipped model rebuilt from its int8 model.onnx, exported again, against the shipped one.
 
     .venv/bin/python benchmarks/onnx_import.py [--model gainlp/models/gainlp-zh-base]
-        [--out build/models/gainlp-zh-base-rebuilt] [TEXTS ...]   (default texts: ../shared/data/seeds/*.txt)
+        [--out models/gainlp-zh-base-rebuilt] [TEXTS ...]   (default texts: ../shared/data/seeds/*.txt)
 
 Rebuilds the torch model from the shipped folder (gainlp.model.onnx_import: every weight dequantised to
 float32), writes it as a model folder with a fresh int8 model.onnx (what a retraining run would write
@@ -53,7 +53,7 @@ def same_initializers(a: Path, b: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=REPO / "gainlp" / "models" / "gainlp-zh-base")
-    ap.add_argument("--out", type=Path, default=REPO / "build" / "models" / "gainlp-zh-base-rebuilt")
+    ap.add_argument("--out", type=Path, default=REPO / "models" / "gainlp-zh-base-rebuilt")
     ap.add_argument("texts", nargs="*", type=Path)
     args = ap.parse_args()
     texts = args.texts or sorted((REPO.parent / "shared" / "data" / "seeds").glob("*.txt"))

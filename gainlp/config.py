@@ -151,7 +151,7 @@ class TrainConfig:
     # "scratch" (own char encoder), a gainlp model folder (continue training), or a local HF
     # checkpoint folder / hub id of an encoder (e.g. a Chinese BERT).
     base: str = "scratch"
-    output: str = "build/models/gainlp-zh-base"
+    output: str = "models/gainlp-zh-base"
     ship: str | None = None         # also copy the inference files here (the package's shipped model)
     model: ModelConfig = field(default_factory=ModelConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)

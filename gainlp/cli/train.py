@@ -1,6 +1,6 @@
 """`gainlp train --config configs/train.yaml [key=value ...] [-o OUTDIR]`: train or continue training.
 
-Overrides use the config's dotted keys (``finetune.lr=1e-4 data.synth.n=200 base=build/models/gainlp-zh-base``);
+Overrides use the config's dotted keys (``finetune.lr=1e-4 data.synth.n=200 base=models/gainlp-zh-base``);
 an unknown key or a value of the wrong type stops before any work. ``-o`` sets ``output``. At the end a
 table of span precision / recall / F1 per evaluated set and label is printed.
 """
