@@ -10,18 +10,20 @@ Every value keeps its span and the model's confidence.
 """
 from __future__ import annotations
 
+
 import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-from dataclasses import dataclass, field
+from typing import Sequence
+from dataclasses import dataclass, field, replace
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, is_no_count,
-                                   names_a_change, read_quantity)
+from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, counted_again,
+                                   is_no_count, names_a_change, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
-from gainlp.rules.tables import AssembledTable, assemble, settle, table_regions, tokens_for_region
+from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import normalize, parse_cell_number
 
@@ -201,10 +203,17 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
 
 
 _AFTER_COUNT = 4  # characters after a count that may make it no count ("3个" + "工作日")
+_GRAMMAR_SUBJECT_MAX = 30  # characters: a subject the grammar reads over more is none (1,735 gold subjects: 3 longer)
 
 
-def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> list[tuple[Metric, float]]:
-    values = sorted((s for s in spans if s.label == "METRIC_VALUE"), key=lambda s: s.start)
+def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
+                  tables: Sequence[tuple[int, int]] = ()) -> list[tuple[Metric, float]]:
+    """The model's METRIC_VALUE spans outside ``tables`` (the text of the tables read), each read by the
+    rules' number grammar, with the subject the model labelled for it (:class:`SubjectIndex`) or, where it
+    labelled none, the grammar's: the words before the count, the noun after it, or the last count's thing
+    counted again, in the clause that starts after the previous value at the earliest."""
+    values = sorted((t for t in (_trimmed(doc.text, s) for s in spans if s.label == "METRIC_VALUE")
+                     if t is not None and not any(a <= t.start < b for a, b in tables)), key=lambda s: s.start)
     subjects = SubjectIndex(doc.text, sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start),
                             values)
     section_starts = [s.start for s in sections]
@@ -213,6 +222,8 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
     out = []
     kept: list[Metric] = []  # the metrics of ``out``
     stated = Stated()        # the same, by value and unit
+    prev_end = 0             # where the previous value ends (normalised text)
+    last_count = None        # where the last kept metric's count stands (normalised text)
     for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
                               after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text,
@@ -223,32 +234,54 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section]) -> 
         # the rules' grammar around the count: a schedule ("每周更新2次") is none; whether the noun after
         # it is what it counts ("对全区38个区直部门")
         ns, ne = norm.from_source(v.start), norm.from_source(v.end)
-        clause = clause_start(norm.text, ns, max(0, ns - SUBJECT_WINDOW * 2))
+        floor = max(0, ns - SUBJECT_WINDOW * 2)
+        clause = clause_start(norm.text, ns, max(floor, min(prev_end, ns)))
+        prev_end = ne
         if is_no_count(norm.text, clause, ns, unit):
             continue
         rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
         subject = subjects.subject_for(k, side="after" if noun_after else "nearest")
         if subject is not None and subject.start >= v.end and names_a_change(_subject_text(doc, subject)):
             subject = subjects.subject_for(k, side="before")  # "58项增加到63项": 增加到 is 63's, not 58's
-        if subject is None and noun_after:
-            src_s, src_e = norm.to_source(rs, re_)
-            subject = Span(src_s, src_e, "METRIC_SUBJECT", source="rules", score=v.score)
-        if subject is None:
-            continue
-        # the first section (in order) holding the value: sections[:i + 1] start at or before it
+        # the i-th section (in order) holding the value: sections[:i + 1] start at or before it
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
-        text = _subject_text(doc, subject)
-        if kept and names_a_change(text) and subjects.same_sentence(kept[-1].end, v.start):
+        text = _subject_text(doc, subject) if subject is not None else ""
+        if kept and text and names_a_change(text) and subjects.same_sentence(kept[-1].end, v.start):
             text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
-        elif not can_be_subject(text):  # filler only ("不少于", "全县"): the rules' grammar names it
-            text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
+        elif not can_be_subject(text):
+            # the model named nothing for a figure it found, or filler only ("不少于", "全县"): the grammar
+            # names it ("办复率均为100%", "同比增长8.4%", "一名班子成员"), or it is the last count's thing
+            # counted again ("低保户1,904户2,871人", "分别发布信息495条和632条")
+            if kept and last_count is not None and counted_again(norm.text, rs, re_, ns, last_count, floor):
+                text = kept[-1].subject
+            elif re_ - rs <= _GRAMMAR_SUBJECT_MAX:  # longer: text without clause marks (a table on one line)
+                text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
         if not can_be_subject(text) or stated.before(text, value, unit):
             continue  # no subject, or the same figure of the same thing said again
         kept.append(Metric(text, value, unit, number, v.start, v.end))
+        last_count = ns
         stated.add(kept[-1])
-        out.append((kept[-1], min(v.score, subject.score)))
+        out.append((kept[-1], min(v.score, subject.score) if subject is not None else v.score))
     return out
+
+
+_VALUE_EDGE = "、，,。；;：:（）()　 \t\n"  # a figure neither begins nor ends with these ("、3名", "8.6%。")
+
+
+def _trimmed(text: str, span: Span) -> Span | None:
+    """The value span without punctuation the model took in at its edges, and with the digits it left out
+    before it ("4" of "410条" tagged "10条"): the number is read whole (None when nothing is left)."""
+    s, e = span.start, span.end
+    while s < e and text[s] in _VALUE_EDGE:
+        s += 1
+    while e > s and text[e - 1] in _VALUE_EDGE:
+        e -= 1
+    if s == e:
+        return None
+    while s > 0 and (text[s - 1].isdigit() or text[s - 1] in ",." and s > 1 and text[s - 2].isdigit()):
+        s -= 1
+    return span if (s, e) == (span.start, span.end) else replace(span, start=s, end=e)
 
 
 def _subject_text(doc: Document, span: Span) -> str:
@@ -334,6 +367,7 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
     sections = sorted(rule_sections + [s for s in reading.sections if s.key not in keys], key=lambda s: s.start)
     regions = table_regions(doc, sections)
     spec = load_spec()
+    claimed: list[tuple[int, int]] = []  # the text of the tables read: no narrative there
     for name in TABLE_NAMES:
         region = regions.get(name)
         if region is None:
@@ -343,7 +377,9 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
         assembled = assemble(toks, spec.table(name, template))
         settle(assembled, template)
         reading.tables[name] = assembled if assembled.found_rows else None
-    reading.metrics = model_metrics(doc, spans, sections)
+        if assembled.found_rows and any(v is not None for cols in assembled.values().values() for v in cols.values()):
+            claimed.append(table_extent(assembled, region))  # as the rules claim a table's text
+    reading.metrics = model_metrics(doc, spans, sections, claimed)
     return reading
 
 

@@ -218,11 +218,12 @@ def test_the_model_confirms_rule_metrics_and_the_rules_subject_stands():
 
 
 def test_where_the_model_names_another_subject_the_rules_subject_stands():
-    text = "一、总体情况\n全年举办培训班3期，参训人员80人次。\n"
+    text = "一、总体情况\n围绕政务公开，全年举办培训班3期，参训人员80人次。\n"
 
     class Tagger:
         def tag(self, doc, skip=()):
-            doc.layers["model"] = [_span(doc, "3期", "METRIC_VALUE", score=0.97),
+            doc.layers["model"] = [_span(doc, "政务公开", "METRIC_SUBJECT", score=0.97),
+                                   _span(doc, "3期", "METRIC_VALUE", score=0.97),
                                    _span(doc, "参训人员", "METRIC_SUBJECT", score=0.97)]
             return doc.layers["model"]
 
@@ -230,6 +231,32 @@ def test_where_the_model_names_another_subject_the_rules_subject_stands():
     assert [(m.subject, m.value, m.unit) for m in got.narrative_metrics] == [
         ("举办培训班", 3, "期"), ("参训人员", 80, "人次")]
     assert got.metric_provenance(0).method == "rules"
+
+
+def test_a_figure_the_model_finds_without_a_subject_is_named_by_the_grammar():
+    """The model tags a figure and names nothing for it (or only filler): the grammar the rules share names
+    it, or it is the last figure's thing counted again; the value is read whole, without the punctuation
+    or the missing first digit of the model's span."""
+    from gainlp.assemble import read_model_layer
+
+    text = ("一、总体情况\n全年主动公开政府信息412条，同比增长18.4%。公示城乡低保户1,904户2,871人。"
+            "办理人大代表建议4件，办复率均为100%。明确1名分管领导、3名专职人员。审查档案目录共计410条。\n")
+    doc = read_text(text)
+
+    def at(piece, label, start_after=0):
+        s = text.index(piece, start_after)
+        return Span(s, s + len(piece), label, source="model", score=0.95)
+
+    doc.layers["model"] = [at("主动公开政府信息", "METRIC_SUBJECT"), at("412条", "METRIC_VALUE"),
+                           at("18.4%。", "METRIC_VALUE"), at("公示城乡低保户", "METRIC_SUBJECT"),
+                           at("1,904户", "METRIC_VALUE"), at("2,871人", "METRIC_VALUE"),
+                           at("办理人大代表建议", "METRIC_SUBJECT"), at("4件", "METRIC_VALUE"), at("100%", "METRIC_VALUE"),
+                           at("1名", "METRIC_VALUE"), at("分管领导", "METRIC_SUBJECT"), at("、3名", "METRIC_VALUE"),
+                           at("专职人员", "METRIC_SUBJECT"), at("10条", "METRIC_VALUE", text.index("410条"))]
+    got = [(m.subject, m.value, m.unit) for m, _ in read_model_layer(doc, "2021", []).metrics]
+    assert got == [("主动公开政府信息", 412, "条"), ("同比增长", 18.4, "%"), ("公示城乡低保户", 1904, "户"),
+                   ("公示城乡低保户", 2871, "人"), ("办理人大代表建议", 4, "件"), ("办复率", 100, "%"),
+                   ("分管领导", 1, "名"), ("专职人员", 3, "名"), ("审查档案目录", 410, "条")]
 
 
 def test_a_sure_model_adds_a_count_no_rule_reads():

@@ -278,7 +278,7 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
 
 def clause_start(text: str, pos: int, lo: int = 0) -> int:
     """Where the clause that ends at ``pos`` starts: after the nearest boundary not inside brackets or
-    quotes, or after an unclosed opening bracket ("答复3050件(含上年度结转申请34件")."""
+    quotes (nor a number's thousands comma), or after an unclosed opening bracket ("答复3050件(含上年度结转申请34件")."""
     depth = 0
     quote: str | None = None
     i = pos - 1
@@ -295,10 +295,15 @@ def clause_start(text: str, pos: int, lo: int = 0) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif c in _BOUNDARY and depth == 0:
+        elif c in _BOUNDARY and depth == 0 and not _thousands_comma(text, i):
             break
         i -= 1
     return i + 1
+
+
+def _thousands_comma(text: str, i: int) -> bool:
+    """Is text[i] the comma inside a number ("1,904"), not a clause boundary?"""
+    return text[i] == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 
 
 def _strip(text: str, s: int, e: int, vocab: NarrativeVocab) -> tuple[int, int]:
@@ -394,6 +399,17 @@ def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> 
     return last >= 0 and 1 <= e - last - 1 <= 4 and not any(v in text[last:e] for v in vocab.verbs)
 
 
+def counted_again(text: str, s: int, e: int, pos: int, last: int, floor: int,
+                  vocab: NarrativeVocab | None = None) -> bool:
+    """Is the count at ``pos`` (its grammar subject text[s:e]) the thing of the last count, printed at
+    ``last`` in the same clause, counted again: a subject of nothing but a joining word, or one that only
+    names a change ("…由原来的29项精简合并为22项", "…分别发布信息495条和632条", "低保户1,904户2,871人")?
+    ``floor``: where the text may hold the clause's start at the earliest (a heading break)."""
+    vocab = vocab or load_vocab()
+    return last >= clause_start(text, pos, floor) and (
+        e - s < 2 and text[s:e] in vocab.noun_follows | {""} or names_a_change(text[s:e], vocab))
+
+
 def names_a_change(subject: str, vocab: NarrativeVocab | None = None) -> bool:
     """Is the subject only a change of the thing counted before it ("精简合并为", "增加到"), so that the count
     is that thing's new figure ("行政许可事项由原来的29项精简合并为22项")?"""
@@ -475,10 +491,8 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         if is_no_count(text, clause, q.start, q.unit, vocab):
             continue
         s, e, _ = count_subject(text, clause, q.start, q.after, vocab)
-        if (last_subject is not None and last_subject[2] >= clause_start(text, q.start, breaks[k - 1] if k else 0)
-                and (e - s < 2 and text[s:e] in vocab.noun_follows | {""}
-                     or names_a_change(text[s:e], vocab))):
-            # the same thing counted again: "…由原来的29项精简合并为22项", "…分别发布信息495条和632条"
+        if last_subject is not None and counted_again(text, s, e, q.start, last_subject[2], breaks[k - 1] if k else 0,
+                                                      vocab):
             s, e = last_subject[:2]
         if not can_be_subject(text[s:e]):
             continue

@@ -761,7 +761,7 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
         if any(v is not None for cols in values.values() for v in cols.values()):
             # a table of which no cell could be read claims no text: where its labels stand in prose
             # ("被申请行政复议14件、提起行政诉讼5件"), the counts there are narrative
-            result.regions.append(_extent(assembled, region))
+            result.regions.append(table_extent(assembled, region))
         result.warnings.extend(assembled.warnings)
         result.tables[name] = values
         result.ambiguities.extend(assembled.ambiguities)
@@ -775,7 +775,7 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
 MAX_SHOWN_READINGS = 4
 
 
-def _extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
+def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
     """Where the table itself stands inside its region: from its first label to its last cell (prose
     of the same section before or after it is narrative, not table)."""
     toks = list(table.label_tokens) + list(table.soft_labels.values())
