@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quiet or not sys.stderr.isatty():  # no bars, and no carriage-return lines in logs
         os.environ["TQDM_DISABLE"] = "1"
         os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # transformers' bars ("Writing model shards")
     level = logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("gainlp").setLevel(level)
