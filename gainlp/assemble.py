@@ -10,12 +10,11 @@ Every value keeps its span and the model's confidence.
 """
 from __future__ import annotations
 
-
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Sequence
-from dataclasses import dataclass, field, replace
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
@@ -223,7 +222,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
     kept: list[Metric] = []  # the metrics of ``out``
     stated = Stated()        # the same, by value and unit
     prev_end = 0             # where the previous value ends (normalised text)
-    last_count = None        # where the last kept metric's count stands (normalised text)
+    last_count = None        # where the last kept metric's count stands (normalised text), if any
     for k, v in enumerate(values):
         found = read_quantity(normalize(doc.text[v.start:v.end], join_lines=True).text,
                               after=normalize(doc.text[v.end:v.end + _AFTER_COUNT], join_lines=True).text,
@@ -253,7 +252,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
             # the model named nothing for a figure it found, or filler only ("不少于", "全县"): the grammar
             # names it ("办复率均为100%", "同比增长8.4%", "一名班子成员"), or it is the last count's thing
             # counted again ("低保户1,904户2,871人", "分别发布信息495条和632条")
-            if kept and last_count is not None and counted_again(norm.text, rs, re_, ns, last_count, floor):
+            if last_count is not None and counted_again(norm.text, rs, re_, ns, last_count, floor):
                 text = kept[-1].subject
             elif re_ - rs <= _GRAMMAR_SUBJECT_MAX:  # longer: text without clause marks (a table on one line)
                 text = _subject_text(doc, Span(*norm.to_source(rs, re_), "METRIC_SUBJECT"))
@@ -377,8 +376,9 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
         assembled = assemble(toks, spec.table(name, template))
         settle(assembled, template)
         reading.tables[name] = assembled if assembled.found_rows else None
-        if assembled.found_rows and any(v is not None for cols in assembled.values().values() for v in cols.values()):
-            claimed.append(table_extent(assembled, region))  # as the rules claim a table's text
+        extent = table_extent(assembled, region) if assembled.found_rows else None
+        if extent is not None:  # as the rules claim a table's text
+            claimed.append(extent)
     reading.metrics = model_metrics(doc, spans, sections, claimed)
     return reading
 

@@ -758,10 +758,9 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
             continue
         settle(assembled, template)
         values = assembled.values()
-        if any(v is not None for cols in values.values() for v in cols.values()):
-            # a table of which no cell could be read claims no text: where its labels stand in prose
-            # ("被申请行政复议14件、提起行政诉讼5件"), the counts there are narrative
-            result.regions.append(table_extent(assembled, region))
+        extent = table_extent(assembled, region)
+        if extent is not None:
+            result.regions.append(extent)
         result.warnings.extend(assembled.warnings)
         result.tables[name] = values
         result.ambiguities.extend(assembled.ambiguities)
@@ -775,9 +774,12 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
 MAX_SHOWN_READINGS = 4
 
 
-def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int]:
-    """Where the table itself stands inside its region: from its first label to its last cell (prose
-    of the same section before or after it is narrative, not table)."""
+def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int] | None:
+    """The text a table read claims, where no narrative is: from its first label to its last cell inside
+    its region (prose of the same section before or after it is narrative). None when no cell of it could
+    be read: where its labels stand in prose ("被申请行政复议14件、提起行政诉讼5件"), the counts are narrative."""
+    if not any(v is not None for cols in table.values().values() for v in cols.values()):
+        return None
     toks = list(table.label_tokens) + list(table.soft_labels.values())
     toks += [p.token for cols in table.cells.values() for p in cols.values() if p.token is not None]
     if not toks:
