@@ -170,7 +170,7 @@ def _search(opens: list[Open], members: list[int], checks: list["_Check"], domai
             return True
         i = order[depth]
         # per check touching this open: the other opens' part, fixed for every reading of this one
-        rests = [(n, sums[n].rest(i, pick), last[n] == depth) for n in touching[depth]]
+        rests = [(n, sums[n].rest(pick, without=i), last[n] == depth) for n in touching[depth]]
         for r in tried[depth]:
             budget[0] -= 1
             if budget[0] < 0:
@@ -250,13 +250,13 @@ class _CheckSums:
                 range_of[i] = (lo, hi)
         return cls(check.const, parts, range_of)
 
-    def rest(self, i: int, pick: dict[int, int]) -> tuple[float, float] | None:
-        """The least and greatest the check's sum can be without open ``i``'s part: the readings picked
-        for the others, the range of the readings still open for the rest (None when a cell among them
-        is or may be blank: then nothing can be concluded)."""
+    def rest(self, pick: dict[int, int], without: int | None = None) -> tuple[float, float] | None:
+        """The least and greatest the check's sum can be, the part of open ``without`` left out: the
+        readings picked, the range of the readings still open for the others (None when a cell among
+        them is or may be blank: then nothing can be concluded)."""
         lo = hi = self.const
         for j, adds in self.parts.items():
-            if j == i:
+            if j == without:
                 continue
             r = pick.get(j)
             if r is not None:
@@ -276,32 +276,13 @@ class _CheckSums:
     def broken_by(self, pick: dict[int, int]) -> int:
         """1 when the readings picked (for every open of the check) break it, 0 when they keep it or
         leave a cell of it blank."""
-        total = self.const
-        for i, adds in self.parts.items():
-            v = adds[pick[i]]
-            if v is None:
-                return 0
-            total += v
-        return 0 if balanced([total], [0]) else 1
+        sums = self.rest(pick)
+        return int(sums is not None and abs(sums[0]) > SUM_TOLERANCE)
 
     def cannot_hold(self, pick: dict[int, int]) -> bool:
         """Whatever the opens not picked yet read, the check is broken."""
-        lo = hi = self.const
-        for i, adds in self.parts.items():
-            r = pick.get(i)
-            if r is not None:
-                v = adds[r]
-                if v is None:
-                    return False
-                lo += v
-                hi += v
-            else:
-                b = self.range_of[i]
-                if b is None:
-                    return False
-                lo += b[0]
-                hi += b[1]
-        return lo > 1e-6 or hi < -1e-6
+        sums = self.rest(pick)
+        return sums is not None and (sums[0] > 1e-6 or sums[1] < -1e-6)
 
 
 def settled(opens: list[Open], solution: Solution) -> tuple[dict[str, tuple[Number, tuple[int, int] | None]], list[str]]:
