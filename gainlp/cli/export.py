@@ -33,7 +33,6 @@ def run(args) -> int:
               f"the model's own folder)", file=sys.stderr)
         return 2
     try:
-        info = read_info(args.model)
         loaded = load_model_folder(args.model)
     except (ModelFolderError, ImportError) as exc:
         print(f"gainlp export: {args.model}: {exc}", file=sys.stderr)
@@ -43,7 +42,7 @@ def run(args) -> int:
               "gainlp_version": gainlp.__version__, "source": str(args.model), "onnx": args.onnx,
               "weights": loaded.weights + (f" ({loaded.onnx_dtype}, dequantised)" if loaded.onnx_dtype else ""),
               "previous_onnx_sha256": hashlib.sha256(onnx.read_bytes()).hexdigest() if onnx.is_file() else None}
-    info = dataclasses.replace(info, size_bytes=0, exports=[*info.exports, export])
+    info = dataclasses.replace(loaded.info, size_bytes=0, exports=[*loaded.info.exports, export])
     folder = save_model_folder(loaded.model, loaded.tokenizer, args.output, info, onnx=args.onnx)
     written = read_info(folder)
     print(f"model folder: {folder} (model.onnx {args.onnx}, {written.onnx_bytes / 1e6:.1f} MB)")
