@@ -33,11 +33,14 @@ def _span(doc: Document, text: str, label: str, nth: int = 0, score: float = 0.9
     return Span(start, start + len(text), label, "model", score)
 
 
+def _sections(doc: Document, *headings: str):
+    """model_sections of a document whose model tagged each of ``headings`` (first place) as SECTION."""
+    return model_sections(doc, [_span(doc, h, "SECTION") for h in headings])
+
+
 def test_sections_from_heading_spans_are_numbered_by_the_spec():
     doc = read_text(TEXT)
-    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "二、主动公开政府信息情况", "SECTION"),
-             _span(doc, "五、存在的主要问题及改进情况", "SECTION"), _span(doc, "某县教育局", "SECTION")]
-    secs = model_sections(doc, spans)
+    secs = _sections(doc, "一、总体情况", "二、主动公开政府信息情况", "五、存在的主要问题及改进情况", "某县教育局")
     assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"), (5, "存在的主要问题及改进情况")]
     assert secs[0].end == secs[1].start
 
@@ -46,9 +49,7 @@ def test_a_report_s_own_section_between_template_sections_whose_numerals_skip_it
     text = ("一、总体情况\n全年主动公开政府信息120条。\n二、政务公开工作主要任务落实情况\n推进重点领域公开。\n"
             "三、主动公开政府信息情况\n规章 0\n四、年度工作亮点\n无。\n")
     doc = read_text(text)
-    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "二、政务公开工作主要任务落实情况", "SECTION"),
-             _span(doc, "三、主动公开政府信息情况", "SECTION"), _span(doc, "四、年度工作亮点", "SECTION")]
-    secs = model_sections(doc, spans)
+    secs = _sections(doc, "一、总体情况", "二、政务公开工作主要任务落实情况", "三、主动公开政府信息情况", "四、年度工作亮点")
     # numbered as printed (the rules' numbering); the own heading after the last template one is no section
     assert [(s.number, s.title, s.key) for s in secs] == [
         (1, "总体情况", "overview"), (2, "政务公开工作主要任务落实情况", None), (3, "主动公开政府信息情况", "active_disclosure")]
@@ -57,10 +58,9 @@ def test_a_report_s_own_section_between_template_sections_whose_numerals_skip_it
 
 def test_a_heading_is_its_whole_line_when_the_spans_cover_most_of_it():
     doc = read_text(TEXT)
-    spans = [_span(doc, "一、总体情", "SECTION"),  # one character short
-             _span(doc, "二、主动公开", "SECTION"), _span(doc, "政府信息情况", "SECTION"),  # broken in two
-             _span(doc, "主动公开政府信息", "SECTION")]  # a few words of a sentence: not a heading
-    secs = model_sections(doc, spans)
+    secs = _sections(doc, "一、总体情",  # one character short
+                     "二、主动公开", "政府信息情况",  # broken in two
+                     "主动公开政府信息")  # a few words of a sentence: not a heading
     assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况")]
 
 
@@ -243,16 +243,13 @@ def test_a_figure_the_model_finds_without_a_subject_is_named_by_the_grammar():
             "办理人大代表建议4件，办复率均为100%。明确1名分管领导、3名专职人员。审查档案目录共计410条。\n")
     doc = read_text(text)
 
-    def at(piece, label, start_after=0):
-        s = text.index(piece, start_after)
-        return Span(s, s + len(piece), label, source="model", score=0.95)
-
-    doc.layers["model"] = [at("主动公开政府信息", "METRIC_SUBJECT"), at("412条", "METRIC_VALUE"),
-                           at("18.4%。", "METRIC_VALUE"), at("公示城乡低保户", "METRIC_SUBJECT"),
-                           at("1,904户", "METRIC_VALUE"), at("2,871人", "METRIC_VALUE"),
-                           at("办理人大代表建议", "METRIC_SUBJECT"), at("4件", "METRIC_VALUE"), at("100%", "METRIC_VALUE"),
-                           at("1名", "METRIC_VALUE"), at("分管领导", "METRIC_SUBJECT"), at("、3名", "METRIC_VALUE"),
-                           at("专职人员", "METRIC_SUBJECT"), at("10条", "METRIC_VALUE", text.index("410条"))]
+    doc.layers["model"] = [_span(doc, "主动公开政府信息", "METRIC_SUBJECT"), _span(doc, "412条", "METRIC_VALUE"),
+                           _span(doc, "18.4%。", "METRIC_VALUE"), _span(doc, "公示城乡低保户", "METRIC_SUBJECT"),
+                           _span(doc, "1,904户", "METRIC_VALUE"), _span(doc, "2,871人", "METRIC_VALUE"),
+                           _span(doc, "办理人大代表建议", "METRIC_SUBJECT"), _span(doc, "4件", "METRIC_VALUE"), _span(doc, "100%", "METRIC_VALUE"),
+                           _span(doc, "1名", "METRIC_VALUE"), _span(doc, "分管领导", "METRIC_SUBJECT"), _span(doc, "、3名", "METRIC_VALUE"),
+                           _span(doc, "专职人员", "METRIC_SUBJECT"),
+                           _span(doc, "10条", "METRIC_VALUE")]  # inside 410条: its first digit left out
     got = [(m.subject, m.value, m.unit) for m, _ in read_model_layer(doc, "2021", []).metrics]
     assert got == [("主动公开政府信息", 412, "条"), ("同比增长", 18.4, "%"), ("公示城乡低保户", 1904, "户"),
                    ("公示城乡低保户", 2871, "人"), ("办理人大代表建议", 4, "件"), ("办复率", 100, "%"),
@@ -355,9 +352,7 @@ def test_headings_inside_a_one_line_body():
     text = ("某县教育局2022年政府信息公开工作年度报告 一、总体情况 全年主动公开政府信息120条。"
             "二、主动公开政府信息情况 规章 0 三、收到和处理政府信息公开申请情况 无")
     doc = read_text(text)
-    spans = [_span(doc, "一、总体情况", "SECTION"), _span(doc, "主动公开政府信息", "SECTION"),
-             _span(doc, "二、主动公开政府信息情况", "SECTION"), _span(doc, "三、收到和处理政府信息公开申请情况", "SECTION")]
-    secs = model_sections(doc, spans)
+    secs = _sections(doc, "一、总体情况", "主动公开政府信息", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况")
     assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"),
                                                    (3, "收到和处理政府信息公开申请情况")]
     assert secs[0].start == text.index("一、总体情况")
