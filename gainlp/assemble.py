@@ -19,7 +19,7 @@ from typing import Sequence
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, counted_again,
-                                   is_no_count, names_a_change, read_quantity)
+                                   is_no_count, malformed_subject, names_a_change, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
@@ -248,10 +248,10 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
         text = _subject_text(doc, subject) if subject is not None else ""
         if kept and text and names_a_change(text) and subjects.same_sentence(kept[-1].end, v.start):
             text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
-        elif not can_be_subject(text):
-            # the model named nothing for a figure it found, or filler only ("不少于", "全县"): the grammar
-            # names it ("办复率均为100%", "同比增长8.4%", "一名班子成员"), or it is the last count's thing
-            # counted again ("低保户1,904户2,871人", "分别发布信息495条和632条")
+        elif not can_be_subject(text) or (malformed_subject(text) and not malformed_subject(norm.text[rs:re_])):
+            # the model named nothing for a figure it found, filler only ("不少于", "全县") or a malformed
+            # subject ("条例》"): the grammar names it ("办复率均为100%", "同比增长8.4%", "一名班子成员"), or it
+            # is the last count's thing counted again ("低保户1,904户2,871人", "分别发布信息495条和632条")
             if last_count is not None and counted_again(norm.text, rs, re_, ns, last_count, floor):
                 text = kept[-1].subject
             elif re_ - rs <= _GRAMMAR_SUBJECT_MAX:  # longer: text without clause marks (a table on one line)

@@ -233,6 +233,49 @@ def test_where_the_model_names_another_subject_the_rules_subject_stands():
     assert got.metric_provenance(0).method == "rules"
 
 
+def test_where_the_rules_subject_is_malformed_the_model_s_names_the_count():
+    text = "一、总体情况\n城乡居民医保个人缴费标准（每人每年380元）。将政务公开纳入对14个设区市供销社的考核。\n"
+    rules = extract_document(read_text(text))
+    assert [(m.subject, m.value) for m in rules.narrative_metrics] == [("每人每年", 380), ("设区市供销社", 14)]
+
+    class Tagger:
+        def tag(self, doc, skip=()):
+            doc.layers["model"] = [_span(doc, "城乡居民医保个人缴费标准", "METRIC_SUBJECT", score=0.6),
+                                   _span(doc, "380元", "METRIC_VALUE", score=0.6),
+                                   _span(doc, "政务公开纳入对", "METRIC_SUBJECT", score=0.99),
+                                   _span(doc, "14个", "METRIC_VALUE", score=0.99)]
+            return doc.layers["model"]
+
+    got = extract_document(read_text(text), tagger=Tagger())
+    # the rules' 每人每年 names nothing counted: the model's subject; the model's own 纳入对 (a coverb) gives
+    # way to the grammar's noun after the count, which then confirms the rule metric
+    assert [(m.subject, m.value) for m in got.narrative_metrics] == [("城乡居民医保个人缴费标准", 380),
+                                                                    ("设区市供销社", 14)]
+    assert [(got.metric_provenance(i).method, got.metric_provenance(i).confidence) for i in range(2)] == [
+        ("model", 0.6), ("model", 0.99)]
+
+
+def test_a_model_metric_is_added_from_metric_confident_and_never_with_a_malformed_subject():
+    from gainlp.combine import METRIC_CONFIDENT
+
+    text = "一、总体情况\n办理信访事项56桩。编印简报12期。\n"  # 桩: no unit of the rules
+
+    def tagger(subject, score):
+        class Tagger:
+            def tag(self, doc, skip=()):
+                doc.layers["model"] = [_span(doc, subject, "METRIC_SUBJECT", score=score),
+                                       _span(doc, "56桩", "METRIC_VALUE", score=score)]
+                return doc.layers["model"]
+        return Tagger()
+
+    def got(subject, score):
+        return [(m.value, m.unit) for m in extract_document(read_text(text), tagger=tagger(subject, score)).narrative_metrics]
+
+    assert got("办理信访事项", METRIC_CONFIDENT) == [(56, "桩"), (12, "期")]
+    assert got("办理信访事项", METRIC_CONFIDENT - 0.01) == [(12, "期")]
+    assert got("信访事项", 0.99) == [(56, "桩"), (12, "期")]
+
+
 def test_a_figure_the_model_finds_without_a_subject_is_named_by_the_grammar():
     """The model tags a figure and names nothing for it (or only filler): the grammar the rules share names
     it, or it is the last figure's thing counted again; the value is read whole, without the punctuation

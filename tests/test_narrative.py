@@ -99,6 +99,22 @@ def test_a_count_after_a_scope_a_quoted_name_or_a_list_counts_the_noun_after_it(
                    (2, "个", "专题专栏"), (3, "个", "账号"), (7, "个", "大类"), (50, "条", "主动公开政府信息")]
 
 
+def test_a_noun_after_a_count_keeps_words_that_hold_a_stop_and_a_coverb_s_object_is_counted():
+    text = ("发布统计公报，覆盖2.3万家公共机构。将公开事项梳理为7个大类、56个具体事项。"
+            "政务公开纳入对14个设区市供销社的考核。通过“宁川政务服务网”受理申请7件。")
+    got = [(m.value, m.unit, m.subject) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(23000, "家", "公共机构"), (7, "个", "大类"), (56, "个", "具体事项"), (14, "个", "设区市供销社"),
+                   (7, "件", "受理申请")]  # the channel is cut with its closing quote
+
+
+def test_malformed_subjects():
+    from gainlp.rules.narrative import malformed_subject
+
+    assert [malformed_subject(s) for s in ("”提交的", "每人每年", "政务公开纳入对", "", "森林覆盖率稳定在",
+                                           "主动公开政府信息", "设区市供销社")] == [True, True, True, True, False,
+                                                                          False, False]
+
+
 def test_a_routine_s_schedule_is_no_count_but_an_amount_per_unit_is():
     text = ("政务新媒体坚持每周更新2次以上。专栏每月至少更新1次。每季度开展一次专项检查。"
             "入汛后每日编发简报1期。全年开展专项检查4次。个人缴费标准为每人每年380元。")

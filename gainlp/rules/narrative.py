@@ -59,6 +59,9 @@ class NarrativeVocab:
     channel: re.Pattern
     strip_trailing: tuple[re.Pattern, ...]
     noun_stops: tuple[str, ...]
+    noun_words: tuple[str, ...]
+    not_subject_starts: tuple[str, ...]
+    not_subject_ends: tuple[str, ...]
     noun_follows: frozenset[str]
     predicate_follows: tuple[str, ...]
     same_topic: re.Pattern | None
@@ -137,6 +140,9 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         channel=re.compile(raw["channel"]),
         strip_trailing=tuple(re.compile(f"(?:{p})$") for p in raw["strip_trailing"]),
         noun_stops=tuple(raw["noun_stops"]),
+        noun_words=tuple(raw.get("noun_words", ())),
+        not_subject_starts=tuple(raw.get("not_subject_starts", ())),
+        not_subject_ends=tuple(raw.get("not_subject_ends", ())),
         noun_follows=frozenset(raw["noun_follows"]),
         predicate_follows=tuple(raw.get("predicate_follows", ())),
         same_topic=re.compile(raw["same_topic"]) if raw.get("same_topic") else None,
@@ -330,6 +336,14 @@ def can_be_subject(subject: str) -> bool:
     return len(subject) >= 2 and any(is_cjk(c) for c in subject)
 
 
+def malformed_subject(subject: str, vocab: NarrativeVocab | None = None) -> bool:
+    """Does a subject start or end in a way that names nothing counted (spec: not_subject_starts / _ends):
+    a closing mark cut from a name ("”提交的"), a rate's qualifier ("每人每年"), a coverb ("纳入对")?"""
+    vocab = vocab or load_vocab()
+    subject = subject.strip()
+    return not subject or subject.startswith(vocab.not_subject_starts) or subject.endswith(vocab.not_subject_ends)
+
+
 def clean_subject(subject: str, vocab: NarrativeVocab | None = None) -> str:
     """A subject without the filler the rules strip from theirs ("全年共", "我局", "等", "累计")."""
     vocab = vocab or load_vocab()
@@ -361,6 +375,10 @@ def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
             if close > k + 1 and all(is_cjk(x) or x == "、" for x in text[k + 1:close]):
                 k = close + 1
                 continue
+        word = next((w for w in vocab.noun_words if text.startswith(w, k)), None)
+        if word is not None:  # a noun's word that holds a stop ("公共机构")
+            k += len(word)
+            continue
         if (c in _BOUNDARY or c in (_OPEN, _CLOSE) or c.isdigit() or c in vocab.noun_follows
                 or text.startswith(vocab.noun_stops, k)):
             break
