@@ -66,9 +66,13 @@ def test_spans_say_what_they_label(reports):
         by_label: dict[str, list[str]] = {}
         for s, e, label in r.spans:
             by_label.setdefault(label, []).append(r.text[s:e])
+        own = r.meta["own_sections"]
         for t in by_label.get("SECTION", []):
             numbering = next(m for p in spec.top_level_numbering for m in [p.match(t)] if m)
-            assert any(sec.matches(t[numbering.end():]) for sec in spec.sections), t
+            title = t[numbering.end():].strip()
+            assert any(sec.matches(title) for sec in spec.sections) or title in own, t
+        # a section of the report's own is labelled as one
+        assert all(any(t.endswith(o) for t in by_label["SECTION"]) for o in own), r.id
         assert all(re.sub(r"\s", "", t) == r.gold["agency"] for t in by_label.get("AGENCY", [])), r.id
         assert all(t.startswith(str(r.gold["year"])) for t in by_label.get("YEAR", [])), r.id
         assert by_label.get("DATE"), r.id
@@ -80,6 +84,7 @@ def test_spans_say_what_they_label(reports):
         # every printed count (1,236条, 1.2万条, 三百余人次, 2000册) reads back as its gold value and unit
         values = [read_quantity(normalize(t, join_lines=True).text) for t in by_label.get("METRIC_VALUE", [])]
         assert values == [(m["value"], m["unit"]) for m in r.gold["narrative_metrics"]], r.id
+    assert any(r.meta["own_sections"] for r in reports)
 
 
 def test_table_cells_carry_the_gold_numbers(reports):

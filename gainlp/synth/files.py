@@ -231,6 +231,9 @@ def _docx_from_form(report: SynthReport, form: Path) -> bytes | None:
     for b in blocks[1:]:
         if b.kind == "table":
             continue
+        if b.kind == "heading" and b.section is None:  # a section of the report's own: a paragraph of its own
+            anchor = _new_paragraph_after(anchor, d, b.piece.text)
+            continue
         if b.kind == "heading":
             section = b.section
             present.add(section)

@@ -122,19 +122,29 @@ def _table_block(rng: random.Random, name: str, plan: Plan, tables: dict, style)
     return Block("table", table=name, grid=grid, printed=printed, section=load_spec().tables[name].section)
 
 
-def _sections(rng: random.Random, grammar: Grammar, plan: Plan, tables: dict, opts: Options) -> tuple[list[Block], list[str], list[int]]:
+def _sections(rng: random.Random, grammar: Grammar, plan: Plan, tables: dict,
+              opts: Options) -> tuple[list[Block], list[str], list[int], list[str]]:
+    """The sections' blocks, their titles (gold), the template sections left out, the titles of the
+    report's own."""
     blocks: list[Block] = []
     titles: list[str] = []
     missing: list[int] = []
+    own: list[str] = []
     if rng.random() < opts.missing_section_rate:
         missing = [6] if rng.random() < 0.85 else [5]
     style = random_number_style(rng)
+    # a section of the report's own after 一 (or before 五): the template's after it print the next numeral.
+    # Only under the official numbering ("二、"), the one real reports with sections of their own use
+    own_after = None
+    if rng.random() < opts.own_section_rate and plan.numbering[0] == _OFFICIAL_NUMBERING:
+        own_after = 1 if rng.random() < 0.7 else 4
     for number in range(1, 7):
+        printed = number + (own_after is not None and number > own_after)
         if number in missing:
             continue
         title = frame.section_title(rng, number)
         titles.append(plan.punctuation(title))
-        blocks.append(Block("heading", frame.heading(plan.numbering[number - 1], number, title, plan.heading_space),
+        blocks.append(Block("heading", frame.heading(plan.numbering[number - 1], printed, title, plan.heading_space),
                             section=number))
         if number == 1:
             blocks += _overview(rng, grammar, plan)
@@ -149,7 +159,23 @@ def _sections(rng: random.Random, grammar: Grammar, plan: Plan, tables: dict, op
             blocks.append(_prose(grammar, "para", ["improvements"], rng.randint(1, 2), 5))
         else:
             blocks.append(_prose(grammar, "para", ["other_matters"], 1, 6))
-    return blocks, titles, missing
+        if number == own_after:
+            own.append(rng.choice(grammar.vocab["own_sections"]["titles"]))
+            titles.append(plan.punctuation(own[-1]))
+            blocks += _own_section(rng, grammar, plan, own[-1], printed + 1)
+    return blocks, titles, missing, own
+
+
+_OFFICIAL_NUMBERING = load_spec().raw["printed_form"]["heading_numbering"][0]  # "{cn}、"
+
+
+def _own_section(rng: random.Random, grammar: Grammar, plan: Plan, title: str, printed: int) -> list[Block]:
+    """A top-level section of the report's own: its heading (numbered ``printed``, in the style of 一's),
+    then two or three paragraphs of prose with counts."""
+    own = grammar.vocab["own_sections"]
+    heading = Block("heading", frame.heading(plan.numbering[0], printed, title, plan.heading_space), section=None)
+    body = rng.sample(own["body"], k=min(len(own["body"]), rng.randint(2, 3)))
+    return [heading] + [_prose(grammar, "para", [name], rng.randint(1, 2), None) for name in body]
 
 
 # ------------------------------------------------------------------------------------------ composing
@@ -245,7 +271,7 @@ def build_report(rng: random.Random, report_id: str, opts: Options) -> SynthRepo
     if rng.random() < 0.7:
         n = rng.randint(1, 4)
         blocks.append(_prose(grammar, "preamble", ["preamble"], n, None))
-    body, titles, missing = _sections(rng, grammar, plan, tables, opts)
+    body, titles, missing, own = _sections(rng, grammar, plan, tables, opts)
     blocks += body
     signature, date_style = frame.signature_piece(rng, grammar, ag, published)
     blocks.append(Block("signature", signature))
@@ -275,6 +301,7 @@ def build_report(rng: random.Random, report_id: str, opts: Options) -> SynthRepo
         "layouts": dict(plan.layouts),
         "numbering": [plan.numbering[n - 1] for n in range(1, 7) if n not in missing],
         "missing_sections": missing,
+        "own_sections": own,
         "noise": composed.noise + (["page_clutter"] if clutter else []),
         "form": "one_line_body" if one_line else "lines",  # a scraper's text without line breaks, or laid out
         "punctuation": plan.punctuation.name,

@@ -25,6 +25,8 @@ class Options:
     noise: float = 1.0
     break_rate: float = 0.12           # share of reports with one check broken
     missing_section_rate: float = 0.12  # share of reports without section 六 (or, rarely, 五)
+    own_section_rate: float = 0.12      # share of reports under the official numbering ("二、") with a
+                                        # section of their own (vocab own_sections)
     id_prefix: str = "synth"
 
     def __post_init__(self) -> None:
