@@ -234,11 +234,12 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
         # it is what it counts ("对全区38个区直部门")
         ns, ne = norm.from_source(v.start), norm.from_source(v.end)
         floor = max(0, ns - SUBJECT_WINDOW * 2)
-        clause = clause_start(norm.text, ns, max(floor, min(prev_end, ns)))
+        lo = max(floor, min(prev_end, ns))
+        clause = clause_start(norm.text, ns, lo)
         prev_end = ne
         if is_no_count(norm.text, clause, ns, unit):
             continue
-        rs, re_, noun_after = count_subject(norm.text, clause, ns, ne)
+        rs, re_, noun_after = count_subject(norm.text, clause, ns, ne, floor=lo)
         subject = subjects.subject_for(k, side="after" if noun_after else "nearest")
         if subject is not None and subject.start >= v.end and names_a_change(_subject_text(doc, subject)):
             subject = subjects.subject_for(k, side="before")  # "58项增加到63项": 增加到 is 63's, not 58's

@@ -107,6 +107,13 @@ def test_a_noun_after_a_count_keeps_words_that_hold_a_stop_and_a_coverb_s_object
                    (7, "件", "受理申请")]  # the channel is cut with its closing quote
 
 
+def test_a_lone_verb_names_the_object_it_took_earlier_in_the_sentence():
+    text = "按月发布全市法定传染病疫情概况，全年共发布12期。组织专题培训，共开展4次。全年发布15期。"
+    got = [(m.subject, m.value) for m in find_metrics(Document.from_text(text), [], [])]
+    # 开展 was not said before its count: no object to take; nor was 发布 in the last sentence
+    assert got == [("发布全市法定传染病疫情概况", 12), ("开展", 4), ("发布", 15)]
+
+
 def test_malformed_subjects():
     from gainlp.rules.narrative import malformed_subject
 

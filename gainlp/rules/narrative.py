@@ -389,12 +389,14 @@ def _noun_after(text: str, j: int, vocab: NarrativeVocab) -> tuple[int, int]:
 
 
 def count_subject(text: str, clause: int, pos: int, after: int,
-                  vocab: NarrativeVocab | None = None) -> tuple[int, int, bool]:
+                  vocab: NarrativeVocab | None = None, floor: int | None = None) -> tuple[int, int, bool]:
     """The subject of the count printed at text[pos:after] (normalised text; its clause starts at
     ``clause``): (start, end, whether it is the noun after the count). The verb and object before it
     ("主动公开政府信息50条"), or the noun after it where the text before is no verb and object of its own:
     a short verb, one of the verbs, 的/和/、 right before the count, a scope, a quoted name, a list
-    ("开展了3期政务公开培训", "以前制发的136件规范性文件", "对全区38个区直部门", "开设“…”2个专栏")."""
+    ("开展了3期政务公开培训", "以前制发的136件规范性文件", "对全区38个区直部门", "开设“…”2个专栏").
+    A lone verb with no noun after the count names the object it took earlier in the sentence, at or after
+    ``floor`` ("按月发布疫情概况，全年共发布12期" -> 发布疫情概况)."""
     vocab = vocab or load_vocab()
     s, e = _subject_before(text, clause, pos, vocab)
     # a count right after 的/和/、… counts the noun after it, unless the 的 was filler ("由原来的29项")
@@ -404,7 +406,23 @@ def count_subject(text: str, clause: int, pos: int, after: int,
         ns, ne = _noun_after(text, after, vocab)
         if ne - ns >= 2 and is_cjk(text[ns]):
             return ns, ne, True
+        said = _object_before(text, text[s:e], floor, clause) if floor is not None and text[s:e] in vocab.verbs else None
+        if said is not None:
+            return (*said, False)
     return s, e, False
+
+
+def _object_before(text: str, verb: str, floor: int, clause: int) -> tuple[int, int] | None:
+    """The verb and its object where the sentence (from ``floor``) said them before the clause at
+    ``clause`` ("按月发布全市疫情概况，" for 发布): from the verb to its clause's end, or None."""
+    start = max(floor, max(text.rfind(c, floor, clause) for c in "。;\n") + 1)
+    k = text.rfind(verb, start, clause)
+    if k < 0:
+        return None
+    end = k
+    while end < clause and text[end] not in _BOUNDARY:
+        end += 1
+    return (k, end) if end - k >= len(verb) + 2 else None
 
 
 def _names_items(text: str, s: int, e: int, pos: int, vocab: NarrativeVocab) -> bool:
@@ -508,7 +526,7 @@ def find_metrics(doc: Document, sections: list[Section] | None = None, regions=(
         clause = clause_start(text, q.start, lo)
         if is_no_count(text, clause, q.start, q.unit, vocab):
             continue
-        s, e, _ = count_subject(text, clause, q.start, q.after, vocab)
+        s, e, _ = count_subject(text, clause, q.start, q.after, vocab, floor=lo)
         if last_subject is not None and counted_again(text, s, e, q.start, last_subject[2], breaks[k - 1] if k else 0,
                                                       vocab):
             s, e = last_subject[:2]
