@@ -18,8 +18,8 @@ from typing import Sequence
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (Stated, can_be_subject, clause_start, clean_subject, count_subject, counted_again,
-                                   is_no_count, malformed_subject, names_a_change, read_quantity)
+from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, can_be_subject, clause_start, clean_subject, count_subject,
+                                   counted_again, is_no_count, malformed_subject, names_a_change, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
@@ -27,7 +27,6 @@ from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import normalize, parse_cell_number
 
 SUBJECT_WINDOW = 40  # how far before a value its subject may end (characters)
-_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _YEAR = re.compile(r"(20\d\d|19\d\d)")
 _DATE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 
@@ -306,7 +305,7 @@ class SubjectIndex:
         self.subject_starts = [s.start for s in subjects]
         self.by_end = sorted(range(len(subjects)), key=lambda i: (subjects[i].end, i))
         self.ends = [subjects[i].end for i in self.by_end]
-        self.breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+        self.breaks = [m.start() for m in SENTENCE_BREAK.finditer(text)]
 
     def same_sentence(self, a: int, b: int) -> bool:
         """No sentence break in text[a:b]."""

@@ -31,6 +31,7 @@ from gainlp.text import chinese_to_int, is_cjk, one_of
 
 # clause boundaries in the normalised text (full-width punctuation is folded to these)
 _BOUNDARY = set(",;。:!?\n")
+SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")  # where a sentence ends
 _OPEN, _CLOSE = "(", ")"
 _QUOTES = {"”": "“", "’": "‘", "》": "《"}
 _HEADING_MAX_LEN = 30
@@ -415,7 +416,9 @@ def count_subject(text: str, clause: int, pos: int, after: int,
 def _object_before(text: str, verb: str, floor: int, clause: int) -> tuple[int, int] | None:
     """The verb and its object where the sentence (from ``floor``) said them before the clause at
     ``clause`` ("按月发布全市疫情概况，" for 发布): from the verb to its clause's end, or None."""
-    start = max(floor, max(text.rfind(c, floor, clause) for c in "。;\n") + 1)
+    start = floor
+    for m in SENTENCE_BREAK.finditer(text, floor, clause):
+        start = m.end()
     k = text.rfind(verb, start, clause)
     if k < 0:
         return None
