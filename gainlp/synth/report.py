@@ -33,6 +33,7 @@ DOCNO = {"2019": "国办公开办函〔2019〕60号", "2021": "国办公开办�
 _MARKERS = tuple(m for m in ("/", "—", "-", "无", "／") if m in NULL_CELLS)
 _RUNNING_HEADERS = ("政府信息公开工作年度报告", "政务公开 年度报告", "— 政府信息公开 —")
 _TEMPLATE_YEARS = {"2019": (2019, 2020), "2021": (2021, 2022, 2023, 2024)}
+_OFFICIAL_NUMBERING = load_spec().raw["printed_form"]["heading_numbering"][0]  # "{cn}、"
 
 
 @dataclass
@@ -164,9 +165,6 @@ def _sections(rng: random.Random, grammar: Grammar, plan: Plan, tables: dict,
             titles.append(plan.punctuation(own[-1]))
             blocks += _own_section(rng, grammar, plan, own[-1], printed + 1)
     return blocks, titles, missing, own
-
-
-_OFFICIAL_NUMBERING = load_spec().raw["printed_form"]["heading_numbering"][0]  # "{cn}、"
 
 
 def _own_section(rng: random.Random, grammar: Grammar, plan: Plan, title: str, printed: int) -> list[Block]:
