@@ -24,7 +24,7 @@ from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
-from gainlp.text import normalize, parse_cell_number
+from gainlp.text import CN_NUMERAL_CHARS, normalize, parse_cell_number
 
 SUBJECT_WINDOW = 40  # how far before a value its subject may end (characters)
 _YEAR = re.compile(r"(20\d\d|19\d\d)")
@@ -270,7 +270,8 @@ _VALUE_EDGE = "、，,。；;：:（）()　 \t\n"  # a figure neither begins no
 
 def _trimmed(text: str, span: Span) -> Span | None:
     """The value span without punctuation the model took in at its edges, and with the digits it left out
-    before it ("4" of "410条" tagged "10条"): the number is read whole (None when nothing is left)."""
+    before it ("4" of "410条" tagged "10条", "二十" of "第二十一条" tagged "一条"): the number is read whole,
+    an ordinal seen as one (None when nothing is left)."""
     s, e = span.start, span.end
     while s < e and text[s] in _VALUE_EDGE:
         s += 1
@@ -279,6 +280,8 @@ def _trimmed(text: str, span: Span) -> Span | None:
     if s == e:
         return None
     while s > 0 and (text[s - 1].isdigit() or text[s - 1] in ",." and s > 1 and text[s - 2].isdigit()):
+        s -= 1
+    while s > 0 and text[s] in CN_NUMERAL_CHARS and text[s - 1] in CN_NUMERAL_CHARS:
         s -= 1
     return span if (s, e) == (span.start, span.end) else replace(span, start=s, end=e)
 

@@ -299,6 +299,17 @@ def test_a_figure_the_model_finds_without_a_subject_is_named_by_the_grammar():
                    ("分管领导", 1, "名"), ("专职人员", 3, "名"), ("审查档案目录", 410, "条")]
 
 
+def test_a_model_value_inside_a_chinese_numeral_is_read_whole():
+    """"一条" tagged inside "第二十一条" is the ordinal 第二十一条 (no count); "二场" inside "十二场" is 12."""
+    from gainlp.assemble import read_model_layer
+
+    doc = read_text("一、总体情况\n依照《条例》第二十一条规定，全年举办培训十二场。\n")
+    doc.layers["model"] = [_span(doc, "依照《条例》", "METRIC_SUBJECT"), _span(doc, "一条", "METRIC_VALUE"),
+                           _span(doc, "举办培训", "METRIC_SUBJECT"), _span(doc, "二场", "METRIC_VALUE")]
+    got = [(m.subject, m.value, m.unit) for m, _ in read_model_layer(doc, "2021", []).metrics]
+    assert got == [("举办培训", 12, "场")]
+
+
 def test_a_sure_model_adds_a_count_no_rule_reads():
     text = "一、总体情况\n办理信访事项56桩，编印简报12期。\n"  # 桩: no unit of the rules
     rules = extract_document(read_text(text))

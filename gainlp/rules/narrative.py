@@ -63,6 +63,7 @@ class NarrativeVocab:
     noun_words: tuple[str, ...]
     not_subject_starts: tuple[str, ...]
     not_subject_ends: tuple[str, ...]
+    subject_pairs: tuple[str, ...]
     noun_follows: frozenset[str]
     predicate_follows: tuple[str, ...]
     same_topic: re.Pattern | None
@@ -144,6 +145,7 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         noun_words=tuple(raw.get("noun_words", ())),
         not_subject_starts=tuple(raw.get("not_subject_starts", ())),
         not_subject_ends=tuple(raw.get("not_subject_ends", ())),
+        subject_pairs=tuple(raw.get("subject_pairs", ())),
         noun_follows=frozenset(raw["noun_follows"]),
         predicate_follows=tuple(raw.get("predicate_follows", ())),
         same_topic=re.compile(raw["same_topic"]) if raw.get("same_topic") else None,
@@ -338,11 +340,25 @@ def can_be_subject(subject: str) -> bool:
 
 
 def malformed_subject(subject: str, vocab: NarrativeVocab | None = None) -> bool:
-    """Does a subject start or end in a way that names nothing counted (spec: not_subject_starts / _ends):
-    a closing mark cut from a name ("”提交的"), a rate's qualifier ("每人每年"), a coverb ("纳入对")?"""
+    """Does a subject name nothing counted (spec: not_subject_starts / _ends / subject_pairs)? One that
+    starts or ends like a cut ("每人每年", "纳入对", "办理的"), or leaves a mark of a pair open or closes
+    one it never opened ("”提交的", "镇（")."""
     vocab = vocab or load_vocab()
     subject = subject.strip()
-    return not subject or subject.startswith(vocab.not_subject_starts) or subject.endswith(vocab.not_subject_ends)
+    return (not subject or subject.startswith(vocab.not_subject_starts) or subject.endswith(vocab.not_subject_ends)
+            or any(not _balanced(subject, pair) for pair in vocab.subject_pairs))
+
+
+def _balanced(text: str, pair: str) -> bool:
+    depth = 0
+    for c in text:
+        if c == pair[0]:
+            depth += 1
+        elif c == pair[1]:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def clean_subject(subject: str, vocab: NarrativeVocab | None = None) -> str:
