@@ -118,10 +118,11 @@ def test_malformed_subjects():
     from gainlp.rules.narrative import malformed_subject
 
     assert [malformed_subject(s) for s in ("”提交的", "每人每年", "政务公开纳入对", "", "。（二", "镇（",
-                                           "道地药材”", "办理的", "因申请人未", "窗口办理的有",
-                                           "新增“困难群众救助一件事", "发放《防震避险手册", "接待群众现场及")] == [True] * 13
+                                           "道地药材”", "因申请人未", "新增“困难群众救助一件事", "发放《防震避险手册",
+                                           "接待群众现场及")] == [True] * 11
     assert not any(malformed_subject(s) for s in ("森林覆盖率稳定在", "主动公开政府信息", "设区市供销社",
-                                                  "举办“开放日”活动", "未按要求补正", "村（社区）", "修订《条例》"))
+                                                  "举办“开放日”活动", "未按要求补正", "村（社区）", "修订《条例》",
+                                                  "应通过其他途径办理的", "经办窗口办理的有"))
 
 
 def test_a_routine_s_schedule_is_no_count_but_an_amount_per_unit_is():
