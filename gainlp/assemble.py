@@ -18,8 +18,9 @@ from typing import Sequence
 
 from gainlp.document import Document, Span
 from gainlp.record import Metric, Provenance, Record, Section, Source
-from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, can_be_subject, clause_start, clean_subject, count_subject,
-                                   counted_again, is_no_count, malformed_subject, names_a_change, read_quantity)
+from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, before_open_bracket, can_be_subject, clause_start,
+                                   clean_subject, count_subject, counted_again, is_no_count, malformed_subject,
+                                   names_a_change, read_quantity)
 from gainlp.rules.sections import printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
@@ -245,7 +246,7 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
         # the i-th section (in order) holding the value: sections[:i + 1] start at or before it
         i, j = bisect_right(section_starts, v.start) - 1, bisect_right(reach, v.start)
         number = sections[j].number if j <= i else None
-        text = _subject_text(doc, subject) if subject is not None else ""
+        text = before_open_bracket(_subject_text(doc, subject)) if subject is not None else ""
         if kept and text and names_a_change(text) and subjects.same_sentence(kept[-1].end, v.start):
             text = kept[-1].subject  # the same thing counted again ("由原来的58项增加到63项")
         elif not can_be_subject(text) or (malformed_subject(text) and not malformed_subject(norm.text[rs:re_])):

@@ -114,6 +114,15 @@ def test_a_lone_verb_names_the_object_it_took_earlier_in_the_sentence():
     assert got == [("发布全市法定传染病疫情概况", 12), ("开展", 4), ("发布", 15)]
 
 
+def test_a_count_in_brackets_after_what_it_measures():
+    from gainlp.rules.narrative import before_open_bracket
+
+    text = "城乡居民医保个人缴费标准（每人每年380元）。在辖区12个村（社区）设置公开栏。答复3050件(含上年度结转申请34件)。"
+    got = [(m.subject, m.value) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [("城乡居民医保个人缴费标准", 380), ("村(社区)设置公开栏", 12), ("答复", 3050), ("上年度结转申请", 34)]
+    assert [before_open_bracket(s) for s in ("缴费标准（每人每年", "村（社区）干部", "镇(")] == ["缴费标准", "村（社区）干部", "镇"]
+
+
 def test_malformed_subjects():
     from gainlp.rules.narrative import malformed_subject
 

@@ -349,6 +349,21 @@ def malformed_subject(subject: str, vocab: NarrativeVocab | None = None) -> bool
             or any(not _balanced(subject, pair) for pair in vocab.subject_pairs))
 
 
+def before_open_bracket(subject: str) -> str:
+    """A subject cut before a bracket it leaves open ("缴费标准（每人每年" -> 缴费标准): the count stands in
+    the brackets, after what it measures."""
+    depth, cut = 0, None
+    for i in range(len(subject) - 1, -1, -1):
+        if subject[i] in ")）":
+            depth += 1
+        elif subject[i] in "(（":
+            if depth == 0:
+                cut = i
+            else:
+                depth -= 1
+    return subject if cut is None else subject[:cut]
+
+
 def _balanced(text: str, pair: str) -> bool:
     depth = 0
     for c in text:
@@ -416,6 +431,9 @@ def count_subject(text: str, clause: int, pos: int, after: int,
     ``floor`` ("按月发布疫情概况，全年共发布12期" -> 发布疫情概况)."""
     vocab = vocab or load_vocab()
     s, e = _subject_before(text, clause, pos, vocab)
+    if clause > 0 and text[clause - 1] == _OPEN and malformed_subject(text[s:e], vocab):
+        # a count in brackets after what it measures ("缴费标准(每人每年380元)"): the subject before them
+        s, e = _subject_before(text, clause_start(text, clause - 1, floor or 0), clause - 1, vocab)
     # a count right after 的/和/、… counts the noun after it, unless the 的 was filler ("由原来的29项")
     joined = _char_before(text, pos) in vocab.noun_follows and e >= pos - 1
     if (e - s <= vocab.verb_max_len or text.endswith(vocab.verbs, s, e) or joined
