@@ -234,7 +234,7 @@ def test_where_the_model_names_another_subject_the_rules_subject_stands():
 
 
 def test_where_the_rules_subject_is_malformed_the_model_s_names_the_count():
-    text = "一、总体情况\n城乡居民医保个人缴费标准（每人每年380元）。将政务公开纳入对14个设区市供销社的考核。\n"
+    text = "一、总体情况\n城乡居民医保个人缴费标准：每人每年380元。将政务公开纳入对14个设区市供销社的考核。\n"
     rules = extract_document(read_text(text))
     assert [(m.subject, m.value) for m in rules.narrative_metrics] == [("每人每年", 380), ("设区市供销社", 14)]
 
