@@ -166,6 +166,18 @@ def test_year_from_statistics_period_and_cued_date():
     assert (meta.agency, meta.year, meta.published) == (None, 2020, "2021-02-03")
 
 
+def test_year_from_the_overview_skips_dates_and_a_tie_is_null_with_a_warning():
+    # a title whose year a PDF printed on a line of its own, beyond the head's first lines: the overview
+    # decides; the deadline's 2020 (a full date, with the Kangxi ⽉ of a PDF) does not count
+    head = "首页 政务公开\n国务院 省政府\n当前位置：首页 > 年报\n政府信息公开\n年政府信息公开工作\n2019\n年度报告\n"
+    text = head + "一、总体情况\n2019年，我局推进公开。年度报告于2020年1⽉31日前公布。\n二、主动公开政府信息情况\n略\n"
+    meta = find_metadata(Document.from_text(text))
+    assert meta.year == 2019 and not meta.warnings
+    text = head + "一、总体情况\n2019年，我局推进公开。2020年，我局将继续推进。\n二、主动公开政府信息情况\n略\n"
+    meta = find_metadata(Document.from_text(text))
+    assert meta.year is None and any(w.startswith("year:") and "2019、2020" in w for w in meta.warnings)
+
+
 def test_huaian_pdf():
     readers = pytest.importorskip("gainlp.readers")
     if not hasattr(readers, "read") or not HUAIAN.is_file():

@@ -45,6 +45,7 @@ _DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
+_MONTH_DAY = re.compile(r"\s*\d{1,2}\s*月\s*\d{1,2}\s*日")  # after a year's 年: a full date
 _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
 _YEAR_WORD = re.compile(r"年度?")
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"  # gainlp.text.is_cjk
@@ -425,7 +426,11 @@ def _plausible(year: int, published: str | None) -> bool:
     return _YEAR_MIN <= year <= upper
 
 
-def _year(doc: Document, sections: list[Section], vocab: MetadataVocab, published: str | None) -> Found | None:
+def _year(doc: Document, sections: list[Section], vocab: MetadataVocab, published: str | None,
+          warnings: list[str]) -> Found | None:
+    """The year reported on: the title's, else the one after a statistics-period cue, else the one the
+    overview names most often (a year inside a full date is a deadline or an event, not the period:
+    "年度报告于2020年1月31日前公布"). Where two years are named equally often, none, with a warning."""
     head_end = sections[0].start if sections else 0
     title = _title(doc, head_end) if head_end else None
     if title:
@@ -442,14 +447,20 @@ def _year(doc: Document, sections: list[Section], vocab: MetadataVocab, publishe
             if m and _plausible(int(m.group(1)), published):
                 return Found(int(m.group(1)), m.start(1), m.end(1))
     body = next((s for s in sections if s.key == "overview"), None)
-    lo, hi = (body.start, body.end) if body else (0, len(text))
-    hits = [m for m in _YEAR.finditer(text, lo, hi) if _plausible(int(m.group(1)), published)]
+    norm = doc.norm  # folded: a PDF's "⽉" (a Kangxi radical) is 月 here
+    lo, hi = (norm.from_source(body.start), norm.from_source(body.end)) if body else (0, len(norm.text))
+    hits = [m for m in _YEAR.finditer(norm.text, lo, hi)
+            if _plausible(int(m.group(1)), published) and not _MONTH_DAY.match(norm.text, m.end())]
     if not hits:
         return None
-    counts = Counter(int(m.group(1)) for m in hits)
-    year = max(counts, key=lambda y: (counts[y], y))
-    m = next(m for m in hits if int(m.group(1)) == year)
-    return Found(year, m.start(1), m.end(1))
+    counts = Counter(int(m.group(1)) for m in hits).most_common()
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        tied = "、".join(str(y) for y, n in counts if n == counts[0][1])
+        warnings.append(f"year: no title or statistics period names it, and the overview names {tied} "
+                        "equally often; left null")
+        return None
+    m = next(m for m in hits if int(m.group(1)) == counts[0][0])
+    return Found(counts[0][0], *norm.to_source(m.start(1), m.end(1)))
 
 
 def _cued_date(doc: Document, vocab: MetadataVocab) -> Found | None:
@@ -482,7 +493,7 @@ def find_metadata(doc: Document, sections: list[Section] | None = None) -> Metad
     published = str(date.value) if date else None
     warnings: list[str] = []
     agency = _agency(doc, sections, vocab, sig_agency, warnings)
-    year = _year(doc, sections, vocab, published)
+    year = _year(doc, sections, vocab, published, warnings)
     meta = Metadata(agency=str(agency.value) if agency else None, year=int(year.value) if year else None,
                     published=published, warnings=warnings)
     for found, label in ((agency, "AGENCY"), (year, "YEAR"), (date, "DATE")):
