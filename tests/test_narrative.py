@@ -123,6 +123,13 @@ def test_a_count_in_brackets_after_what_it_measures():
     assert [before_open_bracket(s) for s in ("缴费标准（每人每年", "村（社区）干部", "镇(")] == ["缴费标准", "村（社区）干部", "镇"]
 
 
+def test_measure_words_of_vehicles_volumes_and_animals_and_routines_at_night_or_rank_moves():
+    text = ("出动车辆300台次。更新基础地理信息数据2.3万平方千米。向城区安全供水1.26亿立方米。越冬水鸟达2.6万只。"
+            "街面巡查每晚开展1次。在考核中较上年前移2位。")
+    got = [(m.value, m.unit) for m in find_metrics(Document.from_text(text), [], [])]
+    assert got == [(300, "台次"), (23000, "平方千米"), (126000000, "立方米"), (26000, "只")]
+
+
 def test_malformed_subjects():
     from gainlp.rules.narrative import malformed_subject
 
