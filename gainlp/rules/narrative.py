@@ -341,7 +341,7 @@ def can_be_subject(subject: str) -> bool:
 
 def malformed_subject(subject: str, vocab: NarrativeVocab | None = None) -> bool:
     """Does a subject name nothing counted (spec: not_subject_starts / _ends / subject_pairs)? One that
-    starts or ends like a cut ("每人每年", "纳入对", "办理的"), or leaves a mark of a pair open or closes
+    starts or ends like a cut ("每人每年", "纳入对", "因申请人未"), or leaves a mark of a pair open or closes
     one it never opened ("”提交的", "镇（")."""
     vocab = vocab or load_vocab()
     subject = subject.strip()
