@@ -427,7 +427,9 @@ def write_annotations(docs: Iterable[AnnotatedDoc], path: str | os.PathLike, fmt
 
 
 def sniff_format(path: str | os.PathLike) -> str:
-    """Guess the format of an annotation file from its suffix and first object."""
+    """Guess the format of an annotation file from its suffix and first object; a folder of gold files is "gold"."""
+    if Path(path).is_dir():
+        return "gold"
     if Path(path).suffix == ".spacy":
         return "spacy"
     objs = _load_json_objects(path)
@@ -449,12 +451,20 @@ def _read_corrections(path: str | os.PathLike) -> list[AnnotatedDoc]:
     return read_annotated(path)
 
 
+def _read_gold(path: str | os.PathLike) -> list[AnnotatedDoc]:
+    from gainlp.model.gold import read_gold_folder
+
+    return read_gold_folder(path)
+
+
 def read_annotations(path: str | os.PathLike, fmt: str | None = None) -> list[AnnotatedDoc]:
-    """Read an annotation file in one of :data:`FORMATS` (sniffed if ``fmt`` is None), or the corrections a
-    review page downloads (``fmt="corrections"``; their annotation form, see gainlp.review.corrections)."""
+    """Read an annotation file in one of :data:`FORMATS` (sniffed if ``fmt`` is None), the corrections a
+    review page downloads (``fmt="corrections"``; their annotation form, see gainlp.review.corrections), or
+    a folder of gold files with their texts (``fmt="gold"``; their narrative metrics placed in the text,
+    see gainlp.model.gold)."""
     fmt = fmt or sniff_format(path)
     readers = {"gainlp": read_jsonl, "label-studio": from_label_studio, "doccano": from_doccano,
-               "spacy": from_docbin, "corrections": _read_corrections}
+               "spacy": from_docbin, "corrections": _read_corrections, "gold": _read_gold}
     if fmt not in readers:
         raise AnnotationError(f"unknown annotation format {fmt!r}; known: {', '.join(readers)}")
     return readers[fmt](path)
