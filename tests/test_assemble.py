@@ -256,7 +256,7 @@ def test_where_the_rules_subject_is_malformed_the_model_s_names_the_count():
 
 
 def test_a_model_metric_is_added_from_metric_confident_and_never_with_a_malformed_subject():
-    from gainlp.combine import METRIC_CONFIDENT
+    from gainlp.assemble import METRIC_CONFIDENT
 
     text = "一、总体情况\n办理信访事项56桩。编印简报12期。\n"  # 桩: no unit of the rules
 
@@ -308,6 +308,39 @@ def test_a_model_value_inside_a_chinese_numeral_is_read_whole():
                            _span(doc, "举办培训", "METRIC_SUBJECT"), _span(doc, "二场", "METRIC_VALUE")]
     got = [(m.subject, m.value, m.unit) for m, _ in read_model_layer(doc, "2021", []).metrics]
     assert got == [("举办培训", 12, "场")]
+
+
+def test_a_count_the_model_left_untagged_beside_a_sure_subject_is_read():
+    """"设置…等7个子栏目": the model tags 子栏目 (sure) and not 7个; the grammar reads the count beside it.
+    A subject below METRIC_CONFIDENT, or a count not beside the subject, gives nothing."""
+    from gainlp.assemble import METRIC_CONFIDENT, read_model_layer
+
+    text = "一、总体情况\n设置机构概况、捐赠公示等7个子栏目。子栏目的内容每年更新，其中5项为新增。\n"
+
+    def got(score):
+        doc = read_text(text)
+        k = text.index("子栏目")
+        doc.layers["model"] = [Span(k, k + 3, "METRIC_SUBJECT", "model", score),
+                               _span(doc, "子栏目的内容", "METRIC_SUBJECT", score=score)]
+        return [(m.subject, m.value, m.unit, round(c, 2)) for m, c in read_model_layer(doc, "2021", []).metrics]
+
+    assert got(0.95) == [("子栏目", 7, "个", 0.95)]
+    assert got(METRIC_CONFIDENT - 0.01) == []
+
+
+def test_a_verb_alone_as_the_model_s_subject_gives_way_to_the_grammar_s():
+    """The model names "提高" (a change) or "发布" (a verb whose object came before): the grammar's subject,
+    which holds it and says what changed or what was published, names the count."""
+    from gainlp.assemble import read_model_layer
+
+    text = "一、总体情况\n全年工作有序推进。政策解读覆盖率比上年提高6.5个百分点。按月发布疫情概况，全年共发布12期。废止规章5件。\n"
+    doc = read_text(text)
+    doc.layers["model"] = [_span(doc, "提高", "METRIC_SUBJECT"), _span(doc, "6.5个百分点", "METRIC_VALUE"),
+                           Span(text.rindex("发布"), text.rindex("发布") + 2, "METRIC_SUBJECT", "model", 0.99),
+                           _span(doc, "12期", "METRIC_VALUE"),
+                           _span(doc, "废止", "METRIC_SUBJECT"), _span(doc, "5件", "METRIC_VALUE")]
+    got = [(m.subject, m.value) for m, _ in read_model_layer(doc, "2021", []).metrics]
+    assert got == [("政策解读覆盖率比上年提高", 6.5), ("发布疫情概况", 12), ("废止", 5)]
 
 
 def test_a_sure_model_adds_a_count_no_rule_reads():

@@ -135,10 +135,11 @@ def test_malformed_subjects():
 
     assert [malformed_subject(s) for s in ("”提交的", "每人每年", "政务公开纳入对", "", "。（二", "镇（",
                                            "道地药材”", "因申请人未", "新增“困难群众救助一件事", "发放《防震避险手册",
-                                           "接待群众现场及")] == [True] * 11
+                                           "接待群众现场及", "办理的", "公开的有", "土地征收类申请占", "（四）平台建设在全区",
+                                           "及配套制度")] == [True] * 16
     assert not any(malformed_subject(s) for s in ("森林覆盖率稳定在", "主动公开政府信息", "设区市供销社",
                                                   "举办“开放日”活动", "未按要求补正", "村（社区）", "修订《条例》",
-                                                  "应通过其他途径办理的", "经办窗口办理的有"))
+                                                  "应通过其他途径办理的", "经办窗口办理的有", "确定可公开的", "废止", "占比"))
 
 
 def test_a_routine_s_schedule_is_no_count_but_an_amount_per_unit_is():
@@ -289,3 +290,20 @@ def test_table_labels_in_prose_claim_no_text_when_no_table_is_read():
     assert got == [(14, "件"), (5, "件"), (312.5, "万人次"), (27, "个")]
     table = rec.tables.get("review_litigation") or {}
     assert all(v is None for cols in table.values() for v in cols.values())  # no cell read from the prose
+
+
+def test_measure_words_of_livestock_calls_notices_orders_rooms_and_aircraft():
+    from gainlp.rules.narrative import quantities
+
+    text = "检疫生猪38.6万头、家禽215万羽。接听来电1025通，发布提示21则，受理预约1.1万单，建成评标室4间，植保无人机217架。12345通过热线转办，12个单位参加。"
+    assert [(q.value, q.unit) for q in quantities(text)] == [
+        (386000, "头"), (2150000, "羽"), (1025, "通"), (21, "则"), (11000, "单"), (4, "间"), (217, "架"), (12, "个")]
+
+
+def test_a_congress_session_is_no_count():
+    from gainlp.rules.narrative import is_no_count
+
+    text = "办理省十三届人大二次会议代表建议三件。召开2次会议。十四届三次全会精神。"
+    assert is_no_count(text, 0, text.index("二次"), "次")
+    assert not is_no_count(text, text.index("召开"), text.index("2次"), "次")
+    assert is_no_count(text, text.index("十四届"), text.index("三次"), "次")

@@ -216,6 +216,8 @@ def test_train_continues_from_a_shipped_folder(trained, tmp_path, caplog, capsys
     folder, heldout = trained
     shipped = ship_model_folder(folder, tmp_path / "shipped")
     assert not (shipped / "model.safetensors").exists()
+    card = (shipped / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("# shipped\n") and 'Tagger.from_folder("shipped")' in card  # named as shipped
     before_files = {p.name: p.read_bytes() for p in shipped.iterdir()}
     user = tmp_path / "user.jsonl"
     write_jsonl(hand_docs(6, 3), user)

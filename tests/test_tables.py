@@ -334,3 +334,18 @@ def test_digits_that_fill_their_cells_in_a_table_whose_blanks_vanish_are_not_rea
     printed = gainlp.extract(table("规章000\n规范性文件218").replace("行政强制\n", "行政强制0\n"), model=None)
     got = printed.flat()["active_disclosure"]
     assert [got[f"normative_documents.{c}"] for c in ("issued", "abolished", "in_force")] == [2, 1, 8]
+
+
+def test_a_table_marker_in_a_sentence_starts_no_table():
+    """A report of prose only (blind-prose test6, x04): 行政复议 named in a sentence of 一、总体情况 is no
+    table 四. Read as one, the first figure after each later sub-heading became a 总计 cell
+    (建成不见面开标大厅1个 -> litigation_direct.total = 1, 专（兼）职人员6名 -> 6) and left the narrative."""
+    from pathlib import Path
+
+    import gainlp
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks/data/blind-prose/test6/x04-jiaoyi.txt"
+    record = gainlp.extract(path, model=None)
+    assert record.tables["review_litigation"] is None
+    said = {(m.value, m.unit) for m in record.narrative_metrics}
+    assert {(1, "个"), (4, "间"), (6, "名"), (2135, "份"), (1, "件")} <= said

@@ -186,9 +186,10 @@ def save_model_folder(model: Any, tokenizer: Any, path: str | os.PathLike, info:
 
 
 def ship_model_folder(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    """Copy the inference files of model folder ``src`` to ``dst`` (atomically, replacing a model there)."""
+    """Copy the inference files of model folder ``src`` to ``dst`` (atomically, replacing a model there);
+    the model card is written again under ``dst``'s name."""
     src, dst = Path(src), Path(dst)
-    read_info(src)
+    info = read_info(src)
     if not (src / ONNX_FILE).is_file():
         raise ModelFolderError(f"{src} has no {ONNX_FILE} to ship")
     if dst.exists() and not is_model_folder(dst) and any(dst.iterdir()):
@@ -199,6 +200,7 @@ def ship_model_folder(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
         for name in INFERENCE_FILES:
             if (src / name).is_file():
                 shutil.copy2(src / name, tmp / name)
+        (tmp / CARD_FILE).write_text(model_card(info, dst.name), encoding="utf-8")
         _move_into_place(tmp, dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -299,6 +301,7 @@ def model_card(info: ModelInfo, name: str = "gainlp model") -> str:
     lines += ["", "Labels: " + ", ".join(info.labels), "", "## Training data", ""]
     lines += [f"- {k}: " + (", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else f"{v}")
               for k, v in fp.items()]
+    annotations = (info.training_config or {}).get("data", {}).get("annotations") or []
     rows = metrics_rows(info.metrics)
     if rows:
         lines += ["", "## Evaluation (exact span match, per character; seqeval)", "",
@@ -315,7 +318,9 @@ def model_card(info: ModelInfo, name: str = "gainlp model") -> str:
         "## Limitations", "",
         "Trained mostly on synthetic reports and on real reports labelled by gainlp's rules (weak labels), "
         "so it inherits their blind spots; scores on synthetic data overstate accuracy on real reports. "
-        "The rule pipeline remains the fallback.", "",
+        + (f"It was also trained on the annotations of {', '.join(annotations)}: its scores there are not "
+           "leave-out scores. " if annotations else "")
+        + "The rule pipeline remains the fallback.", "",
         "The full training configuration is in train_config.yaml; `gainlp train --config "
         "train_config.yaml` repeats the run.", "",
     ]

@@ -41,6 +41,7 @@ _BRACKETED_MAX = 4  # characters inside a bracketed part of a noun after a count
 _NAME_MARKS = (("《", "》"), ("“", "”"))  # a number between them is part of a name
 _NOT_COUNTED_AFTER = ("第", "星期", "礼拜")  # an ordinal or a weekday ("第50条", "星期三")
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
+_SESSION_NUMBER_MAX = 4  # characters of a session's number ("二", "十二")
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,20 @@ class NarrativeVocab:
     not_subject_starts: tuple[str, ...]
     not_subject_ends: tuple[str, ...]
     subject_pairs: tuple[str, ...]
+    not_subject: re.Pattern | None
     noun_follows: frozenset[str]
     predicate_follows: tuple[str, ...]
     same_topic: re.Pattern | None
     verb_max_len: int
     verbs: tuple[str, ...]
+    change_verbs: tuple[str, ...]
     scope_words: tuple[str, ...]
     schedule: re.Pattern | None
     schedule_units: tuple[str, ...]
     rank_change: re.Pattern | None
     rank_units: tuple[str, ...]
+    session: re.Pattern | None
+    session_after: tuple[str, ...]
     names_end: tuple[str, ...]
     quantity: re.Pattern
     open_quantity: re.Pattern
@@ -146,16 +151,20 @@ def load_vocab(path: str | None = None) -> NarrativeVocab:
         not_subject_starts=tuple(raw.get("not_subject_starts", ())),
         not_subject_ends=tuple(raw.get("not_subject_ends", ())),
         subject_pairs=tuple(raw.get("subject_pairs", ())),
+        not_subject=re.compile(raw["not_subject"]) if raw.get("not_subject") else None,
         noun_follows=frozenset(raw["noun_follows"]),
         predicate_follows=tuple(raw.get("predicate_follows", ())),
         same_topic=re.compile(raw["same_topic"]) if raw.get("same_topic") else None,
         verb_max_len=int(raw["verb_max_len"]),
         verbs=tuple(raw["verbs"]),
+        change_verbs=tuple(raw.get("change_verbs", ())),
         scope_words=tuple(raw.get("scope_words", ())),
         schedule=re.compile(raw["schedule"]) if raw.get("schedule") else None,
         schedule_units=tuple(raw.get("schedule_units", ())),
         rank_change=re.compile(raw["rank_change"]) if raw.get("rank_change") else None,
         rank_units=tuple(raw.get("rank_units", ())),
+        session=re.compile(raw["session"]) if raw.get("session") else None,
+        session_after=tuple(raw.get("session_after", ())),
         names_end=tuple(raw.get("names_end", ())),
         quantity=_quantity_re(raw["units"], raw["approximators"]),
         open_quantity=_open_quantity_re(raw["approximators"]),
@@ -340,13 +349,21 @@ def can_be_subject(subject: str) -> bool:
 
 
 def malformed_subject(subject: str, vocab: NarrativeVocab | None = None) -> bool:
-    """Does a subject name nothing counted (spec: not_subject_starts / _ends / subject_pairs)? One that
-    starts or ends like a cut ("每人每年", "纳入对", "因申请人未"), or leaves a mark of a pair open or closes
-    one it never opened ("”提交的", "镇（")."""
+    """Does a subject name nothing counted (spec: not_subject_starts / _ends / subject_pairs / not_subject)?
+    One that starts or ends like a cut ("每人每年", "纳入对", "因申请人未", "申请占"), leaves a mark of a pair
+    open or closes one it never opened ("”提交的", "镇（"), or is a short verb's 的-phrase ("办理的")."""
     vocab = vocab or load_vocab()
     subject = subject.strip()
     return (not subject or subject.startswith(vocab.not_subject_starts) or subject.endswith(vocab.not_subject_ends)
-            or any(not _balanced(subject, pair) for pair in vocab.subject_pairs))
+            or any(not _balanced(subject, pair) for pair in vocab.subject_pairs)
+            or (vocab.not_subject is not None and vocab.not_subject.search(subject) is not None))
+
+
+def lone_verb(subject: str, vocab: NarrativeVocab | None = None) -> bool:
+    """Is a subject only a verb (spec: verbs, change_verbs), naming what was done but not to what ("发布",
+    "提高")? The grammar may find its object or the thing that changed in the sentence."""
+    vocab = vocab or load_vocab()
+    return subject in vocab.verbs or subject in vocab.change_verbs
 
 
 def before_open_bracket(subject: str) -> str:
@@ -493,10 +510,15 @@ def names_a_change(subject: str, vocab: NarrativeVocab | None = None) -> bool:
 def is_no_count(text: str, clause: int, pos: int, unit: str, vocab: NarrativeVocab | None = None) -> bool:
     """Is the number of ``unit`` at ``pos`` no count of things done, by its clause (text[clause:pos])? A
     number inside a name in title marks or quotes ("《支持侨资企业发展二十条》", "“壮阔七秩”图片展"), a move in
-    a ranking ("较上年前进4位"), or a routine's schedule ("每周更新2次": the clause says 每周 / 每月 …)."""
+    a ranking ("较上年前进4位"), a routine's schedule ("每周更新2次": the clause says 每周 / 每月 …), or a
+    congress's session ("十三届人大二次会议")."""
     vocab = vocab or load_vocab()
     for opening, closing in _NAME_MARKS:
         if text.rfind(opening, clause, pos) > text.rfind(closing, clause, pos):
+            return True
+    if vocab.session is not None and vocab.session.search(text[clause:pos]) is not None:
+        k = text.find(unit, pos, pos + _SESSION_NUMBER_MAX)
+        if k >= 0 and text.startswith(vocab.session_after, k + len(unit)):
             return True
     if unit in vocab.rank_units and vocab.rank_change is not None:
         if vocab.rank_change.search(text[clause:pos]) is not None:

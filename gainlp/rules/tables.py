@@ -685,6 +685,10 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
             continue
         lo = max((r[1] for r in regions.values() if r), default=0)
         hit = _key_find(doc, ts.start_markers + (label_key(ts.title),), lo, len(doc.text))
+        # a marker in a sentence ("另收到行政复议申请1件，经复议维持了原答复。" under 一、总体情况) is no
+        # table's start: look on after it
+        while hit is not None and _in_sentence(doc.text, hit):
+            hit = _key_find(doc, ts.start_markers + (label_key(ts.title),), hit + 1, len(doc.text))
         if hit is None:
             regions[name] = None
             continue
@@ -696,6 +700,15 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
                 ends.append(max(hit + 1, _clause_start(doc.text, nxt)))
         regions[name] = (_clause_start(doc.text, hit), min(ends) if ends else len(doc.text))
     return regions
+
+
+_SENTENCE_AFTER_MARKER = re.compile(r"[^\n，,。；;]{0,40}[，,。；;]")  # a comma or sentence end, on the marker's line
+
+
+def _in_sentence(text: str, at: int) -> bool:
+    """Does the table marker at ``at`` stand in running prose: a comma or a sentence end follows it on its
+    line within 40 characters? (A table's labels and cells run on without them: "行政复议数 件 0 行政诉讼数…".)"""
+    return _SENTENCE_AFTER_MARKER.match(text, at) is not None
 
 
 _CLAUSE_BREAK = re.compile(r"[\n。；;]")
