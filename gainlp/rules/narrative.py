@@ -40,6 +40,9 @@ _NOUN_MAX_LEN = 20
 _BRACKETED_MAX = 4  # characters inside a bracketed part of a noun after a count
 _NAME_MARKS = (("《", "》"), ("“", "”"))  # a number between them is part of a name
 _NOT_COUNTED_AFTER = ("第", "星期", "礼拜")  # an ordinal or a weekday ("第50条", "星期三")
+_ORDINAL_RANGE = re.compile(r"第\s*[\d一二三四五六七八九十百]+\s*(?:至|到|-|－|—|~|～)\s*$")  # "第7至" of "第7至14位"
+_ORDINAL_RANGE_MAX = 12  # characters searched before a count for it
+_PREVIOUS_CLAUSE_MAX = 20  # characters of a clause before that may name what a clause of counts only counts
 _MULTIPLIER = {"万": 10_000, "亿": 100_000_000}
 _SESSION_NUMBER_MAX = 4  # characters of a session's number ("二", "十二")
 
@@ -239,8 +242,11 @@ def quantities(text: str, vocab: NarrativeVocab | None = None) -> list[Quantity]
     for m in _quantity_matches(text, vocab):
         unit = m.group("unit") or m.group("unit2")
         unit_start = m.start("unit") if m.group("unit") else m.start("unit2")
-        if m.group("cn") == "一" and unit not in vocab.counted_one_units and not _ends_clause(text, m.end()):
-            continue  # an article ("一项长期的工作"); "开展培训一次," is a count
+        if (m.group("cn") == "一" and unit not in vocab.counted_one_units and not _ends_clause(text, m.end())
+                and not text.startswith("、", m.end())):
+            continue  # an article ("一项长期的工作"); "开展培训一次," and "流程图一张、" are counts
+        if _ORDINAL_RANGE.search(text, max(0, m.start() - _ORDINAL_RANGE_MAX), m.start()):
+            continue  # the end of a range of ordinals ("第7至14位")
         if text.startswith(vocab.unit_words, unit_start):  # (a tuple: any of them)
             continue
         if unit in vocab.excluded_after_units and text.startswith(vocab.excluded_after, m.end()):
@@ -461,6 +467,13 @@ def count_subject(text: str, clause: int, pos: int, after: int,
         said = _object_before(text, text[s:e], floor, clause) if floor is not None and text[s:e] in vocab.verbs else None
         if said is not None:
             return (*said, False)
+    if s == e and floor is not None and clause - 1 > floor and text[clause - 1] == ",":
+        # a clause of filler and counts only ("编制信息公开目录，共6大类48项"): the clause before it in the
+        # sentence, when it holds no figure of its own, names what they count
+        ps, pe = _subject_before(text, clause_start(text, clause - 1, floor), clause - 1, vocab)
+        if (2 <= pe - ps <= _PREVIOUS_CLAUSE_MAX and not any(c.isdigit() for c in text[ps:pe])
+                and not quantities(text[ps:pe], vocab)):
+            return ps, pe, False
     return s, e, False
 
 
