@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import json
 import logging
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gainlp.annotations import AnnotatedDoc, LabeledSpan
 from gainlp.model.weak import TRUSTED, merge_ranges
+from gainlp.rules.narrative import SENTENCE_BREAK, quantities
 from gainlp.text import normalize
 
 log = logging.getLogger(__name__)
@@ -43,19 +45,21 @@ class GoldProjection:
     unplaced: list[dict] = field(default_factory=list)  # gold metrics with no count or no subject found
 
 
-def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    from gainlp.rules.narrative import SENTENCE_BREAK
+class _Sentences:
+    """Where the sentences of a text start and end (rules.narrative.SENTENCE_BREAK), looked up by bisection."""
 
-    start = 0
-    for m in SENTENCE_BREAK.finditer(text, 0, pos):
-        start = m.end()
-    m = SENTENCE_BREAK.search(text, pos)
-    return start, (m.start() if m else len(text))
+    def __init__(self, text: str) -> None:
+        self.n = len(text)
+        self.breaks = [m.start() for m in SENTENCE_BREAK.finditer(text)]
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        k = bisect_left(self.breaks, pos)
+        return (self.breaks[k - 1] + 1 if k else 0), (self.breaks[k] if k < len(self.breaks) else self.n)
 
 
-def _subject_places(text: str, subject: str, vs: int, ve: int) -> list[tuple[int, int, int]]:
+def _subject_places(text: str, sentences: _Sentences, subject: str, vs: int, ve: int) -> list[tuple[int, int, int]]:
     """(distance, start, end) of each occurrence of ``subject`` near the count at text[vs:ve], in its sentence."""
-    s0, s1 = _sentence_bounds(text, vs)
+    s0, s1 = sentences.bounds(vs)
     out = []
     k = text.find(subject, s0, s1)
     while k >= 0:
@@ -72,9 +76,8 @@ def gold_annotation(text: str, gold_metrics: list[dict], doc_id: str, rule_spans
                     ) -> tuple[AnnotatedDoc, GoldProjection]:
     """The gold metrics of ``text`` as spans (see the module doc); ``rule_spans``: the rules' layer, for
     section headings and the spans left out of the loss."""
-    from gainlp.rules.narrative import quantities
-
     norm = normalize(text, join_lines=True)
+    sentences = _Sentences(text)
     counts = []
     for q in quantities(norm.text):
         s, e = norm.to_source(q.start, q.end)
@@ -83,7 +86,7 @@ def gold_annotation(text: str, gold_metrics: list[dict], doc_id: str, rule_spans
     for j, g in enumerate(gold_metrics):
         for i, (s, e, value, unit) in enumerate(counts):
             if unit == g["unit"] and abs(float(value) - float(g["value"])) < 1e-9:
-                pairs += [(d, j, i, ss, se) for d, ss, se in _subject_places(text, g["subject"], s, e)]
+                pairs += [(d, j, i, ss, se) for d, ss, se in _subject_places(text, sentences, g["subject"], s, e)]
     pairs.sort()
     used_gold: set[int] = set()
     used_count: set[int] = set()
@@ -99,24 +102,25 @@ def gold_annotation(text: str, gold_metrics: list[dict], doc_id: str, rule_spans
     for g in projection.unplaced:  # its sentence, wherever its value could be printed
         for s, e, value, unit in counts:
             if abs(float(value) - float(g["value"])) < 1e-9:
-                untrusted.append(_sentence_bounds(text, s))
+                untrusted.append(sentences.bounds(s))
         k = text.find(g["subject"])
         while k >= 0:
-            untrusted.append(_sentence_bounds(text, k))
+            untrusted.append(sentences.bounds(k))
             k = text.find(g["subject"], k + 1)
     for sp in rule_spans:
         if sp.label == "SECTION":
             spans.append(LabeledSpan(sp.start, sp.end, "SECTION"))
         elif sp.label in UNVOUCHED:
             untrusted.append((sp.start, sp.end))
+    untrusted = merge_ranges(untrusted)
     trusted, at = [], 0
-    for s, e in merge_ranges(untrusted):
+    for s, e in untrusted:
         if s > at:
             trusted.append([at, s])
         at = max(at, e)
     if at < len(text):
         trusted.append([at, len(text)])
-    taken = [sp for sp in sorted(set(spans)) if not any(s <= sp.start < e or s < sp.end <= e for s, e in merge_ranges(untrusted))]
+    taken = [sp for sp in sorted(set(spans)) if not any(s <= sp.start < e or s < sp.end <= e for s, e in untrusted)]
     doc = AnnotatedDoc(id=doc_id, text=text, spans=taken,
                        meta={"gold_labels": True, TRUSTED: trusted, "placed": projection.placed,
                              "unplaced": len(projection.unplaced)})
