@@ -319,3 +319,13 @@ def test_grammar_after_blind_test9():
     got = [(m.subject, m.value, m.unit) for m in _metrics(doc)]
     assert got == [("公开办事流程图", 1, "张"), ("政策问答", 25, "问"), ("处室", 9, "个"),
                    ("公共服务事项", 26, "项"), ("编制主动公开目录", 4, "大类"), ("编制主动公开目录", 33, "项")]
+
+
+def test_a_model_count_inside_a_name_or_code_is_none():
+    """A figure a model tagged is no count right after a letter, digit or / . - : (as for quantities):
+    "6" of "IPv6改造", "5" of "PM2.5"; after Chinese text it is read with its own measure word."""
+    from gainlp.rules.narrative import read_quantity
+
+    assert read_quantity("6改造", before="Pv") is None
+    assert read_quantity("5", before="2.") is None
+    assert read_quantity("2000册", before="印制") == (2000, "册")

@@ -92,6 +92,7 @@ class NarrativeVocab:
 # A quantity starts with an Arabic number not printed right after one of _AR_NOT_AFTER, or with a Chinese
 # numeral (first character _CN_FIRST) not printed right after one of _CN_NOT_AFTER.
 _AR_NOT_AFTER = r"[\d.A-Za-z\-/:第]"
+_AR_NOT_AFTER_RE = re.compile(_AR_NOT_AFTER)
 _AR_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_FIRST = "[一二两三四五六七八九十]"
 _CN_NOT_AFTER = "[零〇一二两三四五六七八九十百千万亿第]"
@@ -275,11 +276,14 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
     The first count of the vocabulary in it (as :func:`quantities` finds them, ``after`` included, so
     that "3个" before "工作日" is no count); else the whole span read as a number and a measure word of
     its own ("2000册"): the model has told that it is a count, so the unit need not be one the rules
-    know. None when neither reads, or when the number is an ordinal or a weekday ("第50条", "星期三": 第 or
-    星期 right before it).
+    know. None when neither reads, when the number is an ordinal or a weekday ("第50条", "星期三": 第 or
+    星期 right before it), or when it is part of a name or code (a letter, digit or / . - : right before an
+    Arabic number, as for :func:`quantities`: "IPv6改造", "PM2.5").
     """
     vocab = vocab or load_vocab()
     if before.rstrip().endswith(_NOT_COUNTED_AFTER):
+        return None
+    if text[:1].isdigit() and before and _AR_NOT_AFTER_RE.fullmatch(before[-1]):
         return None
     found = [q for q in quantities(text + after, vocab) if q.start < len(text)]
     if found:
