@@ -216,11 +216,10 @@ def model_metrics(doc: Document, spans: list[Span], sections: list[Section],
     rules' number grammar, with the subject the model labelled for it (:class:`SubjectIndex`) or, where it
     labelled none, the grammar's: the words before the count, the noun after it, or the last count's thing
     counted again, in the clause that starts after the previous value at the earliest."""
-    values = sorted((t for t in (_trimmed(doc.text, s) for s in spans if s.label == "METRIC_VALUE")
-                     if t is not None and not any(a <= t.start < b for a, b in tables)), key=lambda s: s.start)
+    tagged = [t for t in (_trimmed(doc.text, s) for s in spans if s.label == "METRIC_VALUE") if t is not None]
     subject_spans = sorted((s for s in spans if s.label == "METRIC_SUBJECT"), key=lambda s: s.start)
-    values = sorted(values + [v for v in _counts_beside_subjects(doc, subject_spans, values)
-                              if not any(a <= v.start < b for a, b in tables)], key=lambda s: s.start)
+    values = sorted((v for v in tagged + _counts_beside_subjects(doc, subject_spans, tagged)
+                     if not any(a <= v.start < b for a, b in tables)), key=lambda s: s.start)
     subjects = SubjectIndex(doc.text, subject_spans, values)
     section_starts = [s.start for s in sections]
     reach = list(accumulate((s.end for s in sections), max))  # the farthest end of sections[:i + 1]
