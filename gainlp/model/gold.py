@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gainlp.annotations import AnnotatedDoc, LabeledSpan
+from gainlp.evaluation.matching import same_quantity
 from gainlp.model.weak import TRUSTED, merge_ranges
 from gainlp.rules.narrative import SENTENCE_BREAK, quantities
 from gainlp.text import normalize
@@ -85,7 +86,7 @@ def gold_annotation(text: str, gold_metrics: list[dict], doc_id: str, rule_spans
     pairs = []
     for j, g in enumerate(gold_metrics):
         for i, (s, e, value, unit) in enumerate(counts):
-            if unit == g["unit"] and abs(float(value) - float(g["value"])) < 1e-9:
+            if same_quantity({"value": value, "unit": unit}, g):
                 pairs += [(d, j, i, ss, se) for d, ss, se in _subject_places(text, sentences, g["subject"], s, e)]
     pairs.sort()
     used_gold: set[int] = set()
@@ -120,17 +121,11 @@ def gold_annotation(text: str, gold_metrics: list[dict], doc_id: str, rule_spans
         at = max(at, e)
     if at < len(text):
         trusted.append([at, len(text)])
-    taken = [sp for sp in sorted(set(spans)) if not any(s <= sp.start < e or s < sp.end <= e for s, e in untrusted)]
+    taken = [sp for sp in sorted(set(spans)) if not any(sp.start < e and s < sp.end for s, e in untrusted)]
     doc = AnnotatedDoc(id=doc_id, text=text, spans=taken,
                        meta={"gold_labels": True, TRUSTED: trusted, "placed": projection.placed,
                              "unplaced": len(projection.unplaced)})
     return doc, projection
-
-
-def is_gold_folder(path: str | Path) -> bool:
-    """A folder holding ``*.gold.json`` files (a gold set)."""
-    path = Path(path)
-    return path.is_dir() and any(path.rglob("*.gold.json"))
 
 
 def read_gold_folder(path: str | Path) -> list[AnnotatedDoc]:

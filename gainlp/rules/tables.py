@@ -684,11 +684,12 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
             regions[name] = (sec.start, sec.end)
             continue
         lo = max((r[1] for r in regions.values() if r), default=0)
-        hit = _key_find(doc, ts.start_markers + (label_key(ts.title),), lo, len(doc.text))
+        markers = ts.start_markers + (label_key(ts.title),)
+        hit = _key_find(doc, markers, lo, len(doc.text))
         # a marker in a sentence ("另收到行政复议申请1件，经复议维持了原答复。" under 一、总体情况) is no
         # table's start: look on after it
         while hit is not None and _in_sentence(doc.text, hit):
-            hit = _key_find(doc, ts.start_markers + (label_key(ts.title),), hit + 1, len(doc.text))
+            hit = _key_find(doc, markers, hit + 1, len(doc.text))
         if hit is None:
             regions[name] = None
             continue
