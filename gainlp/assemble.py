@@ -392,8 +392,10 @@ class SubjectIndex:
         return b
 
 
-def read_model_layer(doc: Document, template: str, rule_sections: list[Section], layer: str = "model") -> ModelReading:
-    """Assemble everything the model labelled into a ModelReading."""
+def read_model_layer(doc: Document, template: str | None, rule_sections: list[Section],
+                     layer: str = "model") -> ModelReading:
+    """Assemble everything the model labelled into a ModelReading; no tables where ``template`` is None (a
+    report before the template tables)."""
     spans = sorted(doc.layers.get(layer, []), key=lambda s: s.start)
     by_label: dict[str, list[Span]] = {}
     for s in spans:
@@ -411,7 +413,7 @@ def read_model_layer(doc: Document, template: str, rule_sections: list[Section],
     spec = load_spec()
     claimed: list[tuple[int, int]] = []  # the text of the tables read: no narrative there
     for name in TABLE_NAMES:
-        region = regions.get(name)
+        region = regions.get(name) if template is not None else None
         if region is None:
             reading.tables[name] = None
             continue

@@ -19,6 +19,7 @@ from gainlp.assemble import METRIC_CONFIDENT, ModelReading, provenance_of
 from gainlp.checks import run_checks
 from gainlp.evaluation.matching import subject_matches
 from gainlp.record import Check, Metric, Provenance, Record, Section, Source
+from gainlp.rules.metadata import after_year
 from gainlp.rules.narrative import Stated, malformed_subject
 from gainlp.template import TABLE_NAMES, load_spec
 
@@ -124,13 +125,13 @@ def _year_plausible(year: object, record: Record) -> bool:
 
 
 def _date_plausible(date: object, record: Record) -> bool:
-    return isinstance(date, str) and (record.year is None or int(date[:4]) >= record.year)
+    return isinstance(date, str) and (record.year is None or after_year(date, record.year))
 
 
 def _merge_metadata(record: Record, reading: ModelReading) -> None:
     """Agency, year and publication date: the model proposes, the rules check. A model value at least
     METADATA_CONFIDENT sure that passes its check (a name that ends like a body's, a year not after the
-    publication, a date not before the year) is taken where the rules found none, or found one that fails
+    publication, a date after the year) is taken where the rules found none, or found one that fails
     the same check ("标题公安局"), or found the same (provenance: model, with its confidence). Where both
     are plausible and differ, the rules' value stands and a warning names the model's: on the dev reports
     (after the rules for scraped pages landed) the rules were right in both such cases, the model's

@@ -47,7 +47,8 @@ def extract_document(doc: Document, tagger=None) -> Record:
 
         # tables stay with the rules: the model does not read a table whose every check passes
         tagger.tag(doc, skip=list(settled_tables(doc, record).values()))
-        template = record.template or detect_template(doc.text, record.year) or "2021"
+        template = None if result.before_template else (
+            record.template or detect_template(doc.text, record.year) or "2021")
         combine(record, read_model_layer(doc, template, record.sections))
     if record.template is None:
         record.warnings.append("no template table found")

@@ -197,3 +197,63 @@ def test_signature_name_after_a_closing_bracket():
             "六、其他需要报告的事项（文字描述)象山县生态环境分局 2021年1月6日")
     rec = gainlp.extract(body, model=None)
     assert rec.agency == "象山县生态环境分局"
+
+
+def test_agency_not_run_together_with_a_breadcrumbs_column_names():
+    # a page's breadcrumb runs the portal's columns into the name; the title prints a short form
+    text = ("当前位置： 首页政务公开政府信息公开甲乙综合实验区公安局政府信息公开年报 公安局2009年度政府信息公开工作年度报告 "
+            "来源：甲乙县公安局办公室 一、年度政府信息公开工作概述 我局推进公开。\n")
+    assert find_metadata(Document.from_text(text)).agency == "甲乙综合实验区公安局"
+    # a name that holds such a word keeps it
+    text = ("甲乙县政务公开办公室2022年政府信息公开工作年度报告\n一、总体情况\n2022年，甲乙县政务公开办公室推进公开。\n")
+    assert find_metadata(Document.from_text(text)).agency == "甲乙县政务公开办公室"
+
+
+def test_agency_not_lengthened_by_a_character_printed_twice():
+    # the title's name; one sentence prints it with 区 twice: a slip, no fuller spelling
+    text = ("甲乙综合实验区经济发展局2017年信息公开工作年度报告\n一、总体情况\n印发《甲乙综合实验区区经济发展局信息公开审核制度》。"
+            "甲乙综合实验区经济发展局推进公开。\n")
+    assert find_metadata(Document.from_text(text)).agency == "甲乙综合实验区经济发展局"
+
+
+@pytest.mark.parametrize("name, agency", [
+    ("gaj-2009-80645", "平潭综合实验区公安局"),   # breadcrumb columns before the name; title "公安局2009年度…"
+    ("jjf-2017-80525", "平潭综合实验区经济发展局"),  # one "…实验区区经济发展局" in the prose
+])
+def test_corpus_agency(name, agency):
+    path = SHARED / "data" / "corpus" / "pingtan" / f"{name}.txt"
+    if not path.is_file():
+        pytest.skip("corpus report missing")
+    doc = Document.from_text(path.read_text(encoding="utf-8"))
+    assert find_metadata(doc).agency == agency
+
+
+def test_a_signature_dated_inside_the_year_reported_on_is_a_slip():
+    body = ("甲乙县统计局2016年政府信息公开工作年度报告\n一、总体情况\n2016年，我局主动公开政府信息50条。\n"
+            "甲乙县统计局\n2016年1月11日\n")
+    # the release date printed at the top settles it
+    meta = find_metadata(Document.from_text("发布时间: 2017-01-13 14:43\n" + body))
+    assert (meta.year, meta.published) == (2016, "2017-01-13")
+    assert any(w.startswith("published:") and "2016-01-11" in w for w in meta.warnings)
+    # nothing else: null, warned
+    meta = find_metadata(Document.from_text(body))
+    assert (meta.year, meta.published) == (2016, None)
+    assert any(w.startswith("published:") and "left null" in w for w in meta.warnings)
+    # signed after the year: as printed, no warning
+    meta = find_metadata(Document.from_text(body.replace("2016年1月11日", "2017年1月11日")))
+    assert (meta.published, meta.warnings) == ("2017-01-11", [])
+
+
+def test_a_report_before_the_template_tables_gets_none():
+    import gainlp
+
+    # a 2018 report's old statistics form: its 行政复议 / 行政诉讼 rows are no template table 四
+    text = ("甲乙县统计局2018年政府信息公开工作年度报告\n一、概述\n2018年，我局主动公开政府信息94条。\n"
+            "四、因政府信息公开申请行政复议、提起行政诉讼的情况\n无。\n附件 2018年政府信息公开情况统计表 指标名称 单位 "
+            "2018年 历年累计 主动公开文件数 条 94 765 行政复议数 条 0 0 行政诉讼数 条 0 0\n甲乙县统计局\n2019年1月18日\n")
+    rec = gainlp.extract(text, model=None)
+    assert rec.template is None and all(t is None for t in rec.tables.values())
+    assert any(w.startswith("tables: a report on 2018") for w in rec.warnings)
+    # the same printing in a 2019 report is read as the template's table 四 would be
+    rec = gainlp.extract(text.replace("2018", "2019"), model=None)
+    assert rec.template is not None

@@ -50,6 +50,7 @@ _DIVISION = re.compile(r"[省市县区州旗盟乡镇]")
 _YEAR_WORD = re.compile(r"年度?")
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"  # gainlp.text.is_cjk
 _NOT_NAME_CHAR = re.compile(f"[^{_CJK}()（）]")
+_DOUBLED = re.compile(r"(.)\1+")  # a character printed twice or more in a row
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class MetadataVocab:
     not_name_starts: tuple[str, ...] = ()
     name_breaks: str = ""
     menu_run: re.Pattern | None = None
+    menu_words: tuple[str, ...] = ()
+
+    @property
+    def menu_words_re(self) -> re.Pattern:
+        return re.compile(f".*(?:{one_of(self.menu_words)})" if self.menu_words else "(?!)")
 
     @property
     def suffix_re(self) -> re.Pattern:
@@ -88,6 +94,7 @@ def load_vocab(path: str | None = None) -> MetadataVocab:
         not_name_starts=tuple(raw.get("not_name_starts", ())),
         name_breaks="".join(raw.get("name_breaks", ())),
         menu_run=re.compile(raw["menu_run"]) if raw.get("menu_run") else None,
+        menu_words=tuple(raw.get("menu_words", ())),
     )
 
 
@@ -243,7 +250,14 @@ def _after_breaks(text: str, vocab: MetadataVocab) -> str:
 
 def _after_page_words(text: str) -> str:
     m = _PAGE_WORDS.match(text)
-    return text[m.end():] if m else text
+    text = text[m.end():] if m else text
+    # a portal's column names run into the name ("首页政务公开政府信息公开平潭综合实验区公安局"): the name
+    # starts after the last, where what follows is still a place's body (a name that holds such a word,
+    # "某市政务公开办公室", keeps it)
+    m = load_vocab().menu_words_re.match(text)
+    if m and len(text) - m.end() >= 4 and _DIVISION.search(text, m.end(), len(text) - 1):
+        return text[m.end():]
+    return text
 
 
 
@@ -376,6 +390,8 @@ def _fullest(primary: Found, candidates: list[Found]) -> Found:
     for c in candidates:
         value, p = str(c.value), str(primary.value)
         if len(value) > len(best.value) and value[-1] == p[-1] and not value.startswith(p) and _is_subsequence(p, value):
+            if _DOUBLED.sub(r"\1", value) == _DOUBLED.sub(r"\1", p):
+                continue  # the same name with a character printed twice ("实验区区经济发展局"): a slip
             # words put before the whole name are a fuller name only as a place ("和政" + "县卫健局"),
             # not prose run into it ("的事项暂无" + "平潭综合实验区苏平片区管理局")
             if value.endswith(p) and not (p.startswith(places) or value[: -len(p)].endswith(places)):
@@ -419,6 +435,11 @@ def _publisher(doc: Document, vocab: MetadataVocab) -> Found | None:
 
 
 # ------------------------------------------------------------------------------------------ year / date
+
+
+def after_year(date: str, year: int) -> bool:
+    """Is the ISO ``date`` after the end of ``year``? A report is published after the year it covers."""
+    return date > f"{year:04d}-12-31"
 
 
 def _plausible(year: int, published: str | None) -> bool:
@@ -494,6 +515,19 @@ def find_metadata(doc: Document, sections: list[Section] | None = None) -> Metad
     warnings: list[str] = []
     agency = _agency(doc, sections, vocab, sig_agency, warnings)
     year = _year(doc, sections, vocab, published, warnings)
+    if date is not None and year is not None and not after_year(published, int(year.value)):
+        # a report is signed after the year it covers ends: "2016年1月11日" under a 2016 report is a slip
+        # for 2017; a release date printed at the top settles it, else the date is null
+        cued = _cued_date(doc, vocab) if date is sig_date else None
+        shown = f"the {'signature' if date is sig_date else 'release'} date {published}"
+        if cued is not None and after_year(str(cued.value), int(year.value)):
+            warnings.append(f"published: {shown} is not after the year reported on ({year.value}); "
+                            f"the release date printed at the top, {cued.value}, taken")
+            date = cued
+        else:
+            warnings.append(f"published: {shown} is not after the year reported on ({year.value}); left null")
+            date = None
+        published = str(date.value) if date else None
     meta = Metadata(agency=str(agency.value) if agency else None, year=int(year.value) if year else None,
                     published=published, warnings=warnings)
     for found, label in ((agency, "AGENCY"), (year, "YEAR"), (date, "DATE")):

@@ -86,6 +86,7 @@ class TablesResult:
     regions: list[tuple[int, int]]
     layouts: dict[str, str] = field(default_factory=dict)
     ambiguities: list[Ambiguity] = field(default_factory=list)
+    before_template: bool = False  # a report on a year before the template tables (old statistics forms)
 
 
 # ------------------------------------------------------------------------------------------ matching
@@ -753,11 +754,19 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     spec = load_spec()
     regions = table_regions(doc, sections)
     found = [r for r in regions.values() if r]
-    if template is None:
-        scope = "".join(doc.fold_range(s, e) for s, e in found) if found else doc.folded
-        template = detect_template(scope, year, folded=True) or detect_template(doc.folded, year, folded=True)
     result = TablesResult(template=None, tables={n: None for n in TABLE_NAMES}, provenance={}, warnings=[],
                           regions=[])
+    if template is None:
+        scope = "".join(doc.fold_range(s, e) for s, e in found) if found else doc.folded
+        if found and year is not None and year < spec.template_first_year and \
+                detect_template(doc.folded, folded=True) is None:
+            # a report on a year before the template tables, printing none of their cues: its tables are
+            # the old statistics forms ("行政复议数 条 0 0"), whose labels are no template rows
+            result.warnings.append(f"tables: a report on {year}, before the template tables "
+                                   f"({spec.template_first_year} on), and none of their headings printed; none read")
+            result.before_template = True
+            return result
+        template = detect_template(scope, year, folded=True) or detect_template(doc.folded, year, folded=True)
     if not found:
         return result
     template = template or "2021"

@@ -120,6 +120,7 @@ class Spec:
     tables: dict[str, TableSpec]
     template_cues: dict[str, tuple[str, ...]]
     template_2019_last_year: int
+    template_first_year: int
     prose_checks: tuple[ProseCheck, ...] = ()
     # the parsed spec.yaml itself, for blocks that one writer alone reads (``printed_form``: gainlp.synth)
     raw: dict = field(default_factory=dict, repr=False, compare=False)
@@ -257,6 +258,7 @@ def load_spec(path: str | None = None) -> Spec:
         tables=tables,
         template_cues={k: _labels(v) for k, v in raw["template_cues"].items()},
         template_2019_last_year=raw["template_2019_last_year"],
+        template_first_year=raw["template_first_year"],
         raw=raw,
         prose_checks=tuple(
             ProseCheck(name=c["name"], subject=re.compile(c["subject"]), units=tuple(c["units"]),
