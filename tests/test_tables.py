@@ -93,7 +93,21 @@ def test_run_together_digits_resolved_by_row_sum_or_left_null_with_warning():
     assert amb.cells == ["normative_documents.issued", "normative_documents.abolished", "normative_documents.in_force"]
     assert [8, 85, 5698] in amb.readings and [88, 55, 698] in amb.readings
     cands = t2.cells["normative_documents"]["issued"].candidates
-    assert 8 in cands and 88 in cands and 885 in cands
+    # 885 issued would leave more issued than in force (698, 98 or 8) less the abolished: no reading
+    assert cands == [8, 88]
+    assert all(r[2] >= r[0] - r[1] for r in amb.readings)
+    assert any("not read as" in w and "[885, 5, 698]" in w for w in t2.warnings)
+
+
+def test_run_together_readings_keep_in_force_at_least_issued_less_abolished():
+    # "6045" under 制发 / 废止 / 现行有效: 60, 4, 5 leaves 56 issued and not abolished, but 5 in force
+    t = _read([_l("行政规范性文件"), Token("value", "6045", 0, 4, None, glued=True)], "active_disclosure")
+    assert t.values()["normative_documents"] == {"issued": 6, "abolished": 0, "in_force": 45}
+    assert any("not read as [60, 4, 5]" in w and "in_force ≥ issued − abolished" in w for w in t.warnings)
+    # where every reading breaks it, the report prints it so: read as printed
+    t = _read([_l("行政规范性文件"), Token("value", "900", 0, 3, None, glued=True)], "active_disclosure")
+    assert t.values()["normative_documents"] == {"issued": 9, "abolished": 0, "in_force": 0}
+    assert not any("not read as" in w for w in t.warnings)
 
 
 def _digits_row(label: str, digits: str) -> list[Token]:

@@ -32,6 +32,7 @@ from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
     PREFIX_MIN_LEN,
     TABLE_NAMES,
+    Bound,
     TableLayout,
     detect_template,
     label_key,
@@ -838,6 +839,30 @@ def _allow_vanished_blanks(table: AssembledTable) -> None:
                     o.spans.append(tuple(None if sp is None else (o.start + sp[1], o.start + sp[2]) for sp in spans))
 
 
+def _within_bounds(table: AssembledTable, bounds: tuple[Bound, ...]) -> None:
+    """Drop the readings of run-together digits that break an order of the row's cells (现行有效 ≥ 本年制发
+    − 本年废止: "6045" is 6, 0, 45, not 60, 4, 5), with a warning naming them. Where every reading breaks
+    one, the report prints it so: all are kept."""
+    if not bounds:
+        return
+    for o in table.opens:
+        rows = dict.fromkeys(c.split(".")[0] for c in o.cells)
+        keep = []
+        for reading in o.readings:
+            values = dict(zip(o.cells, reading))
+            keep.append(not any(
+                b.broken({col: values.get(f"{row}.{col}", placed.value) for col, placed in table.cells[row].items()})
+                for row in rows for b in bounds))
+        if all(keep) or not any(keep):
+            continue
+        dropped = [list(r) for r, k in zip(o.readings, keep) if not k]
+        o.readings = [r for r, k in zip(o.readings, keep) if k]
+        o.spans = [sp for sp, k in zip(o.spans, keep) if k]
+        shown = " / ".join(str(r) for r in dropped[:MAX_SHOWN_READINGS])
+        table.warnings.append(f"{o.label}: run-together cells '{o.text}' not read as {shown}, which breaks "
+                              f"{'; '.join(map(str, bounds))}")
+
+
 def settle(table: AssembledTable, template: str) -> None:
     """Read the table's digits run together, all at once, under its identities (rules/solve.py): cells
     the best readings agree on are placed; the others stay null with their candidates, an Ambiguity and
@@ -845,6 +870,7 @@ def settle(table: AssembledTable, template: str) -> None:
     if not table.opens:
         return
     _allow_vanished_blanks(table)
+    _within_bounds(table, load_spec().table(table.name, template).bounds)
     known: dict[str, int | float | None] = {}
     open_cells = {c for o in table.opens for c in o.cells}
     for row, cols in table.cells.items():

@@ -129,6 +129,9 @@ def _active(rng: random.Random, template: str, scale: str) -> dict[str, dict[str
             else:
                 v = skewed(rng, 60 if big else 6)
             cells[col] = v
+        for bound in layout.bounds:  # 现行有效 ≥ 本年制发 − 本年废止
+            if bound.broken(cells):
+                cells[bound.at_least] += sum(cells[c] for c in bound.plus) - sum(cells[c] for c in bound.minus)
         t[row.key] = cells
     return t
 

@@ -45,6 +45,37 @@ class RowSpec(Labelled):
 
 
 @dataclass(frozen=True)
+class Bound:
+    """An order that the meaning of a row's columns sets, written in spec.yaml as
+    ``"in_force >= issued - abolished"``: the documents a body issued this year and did not abolish are
+    in force, so 现行有效 is at least 本年制发 less 本年废止."""
+
+    at_least: str
+    plus: tuple[str, ...]
+    minus: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> "Bound":
+        lhs, rhs = (part.strip() for part in text.split(">="))
+        terms = re.findall(r"([+-]?)\s*(\w+)", rhs)
+        return cls(lhs, tuple(c for sign, c in terms if sign != "-"), tuple(c for sign, c in terms if sign == "-"))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.at_least, *self.plus, *self.minus)
+
+    def broken(self, cells: dict[str, int | float | None]) -> bool:
+        """Do ``cells`` (column -> value) break the order? Not where a cell is missing or null."""
+        values = [cells.get(c) for c in self.columns]
+        if any(v is None for v in values):
+            return False
+        return cells[self.at_least] < sum(cells[c] for c in self.plus) - sum(cells[c] for c in self.minus)
+
+    def __str__(self) -> str:
+        return f"{self.at_least} ≥ " + " ".join([" + ".join(self.plus)] + [f"− {c}" for c in self.minus])
+
+
+@dataclass(frozen=True)
 class TableLayout:
     """One table of one template: ordered rows, ordered columns, grouping labels."""
 
@@ -55,6 +86,7 @@ class TableLayout:
     groups: tuple[Labelled, ...] = ()
     header_markers: tuple[str, ...] = ()
     signed: frozenset[str] = frozenset()  # columns whose cells may be negative (本年增/减)
+    bounds: tuple[Bound, ...] = ()  # orders between a row's cells (现行有效 ≥ 本年制发 − 本年废止)
 
     def row(self, key: str) -> RowSpec:
         for r in self.rows:
@@ -191,7 +223,7 @@ def _labels(raw) -> tuple[str, ...]:
 
 
 def _build_layout(name: str, template: str, raw_rows: dict, raw_cols: dict, raw_groups: dict | None,
-                  header_markers=()) -> TableLayout:
+                  header_markers=(), bounds=()) -> TableLayout:
     rows = []
     for key, r in raw_rows.items():
         if "templates" in r and template not in r["templates"]:
@@ -215,7 +247,8 @@ def _build_layout(name: str, template: str, raw_rows: dict, raw_cols: dict, raw_
     )
     return TableLayout(name=name, template=template, rows=tuple(rows), columns=cols, groups=groups,
                        header_markers=_labels(header_markers),
-                       signed=frozenset(k for k, c in raw_cols.items() if c.get("signed")))
+                       signed=frozenset(k for k, c in raw_cols.items() if c.get("signed")),
+                       bounds=tuple(Bound.parse(b) for b in bounds))
 
 
 @lru_cache(maxsize=None)
@@ -232,7 +265,7 @@ def load_spec(path: str | None = None) -> Spec:
             if "templates" in t:  # per-template rows and columns
                 tt = t["templates"][template]
                 layouts[template] = _build_layout(name, template, tt["rows"], tt["columns"], None,
-                                                  tt.get("header_markers", ()))
+                                                  tt.get("header_markers", ()), tt.get("bounds", ()))
             elif name == "applications":
                 cols = list(t["columns"])
                 rows = {k: dict(v, columns=cols) for k, v in t["rows"].items()}
@@ -285,6 +318,6 @@ def detect_template(text: str, year: int | None = None, folded: bool = False) ->
 
 
 __all__ = [
-    "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
+    "Bound", "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
     "label_key", "line_keys", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN", "load_spec", "detect_template",
 ]
