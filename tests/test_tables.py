@@ -363,3 +363,38 @@ def test_a_table_marker_in_a_sentence_starts_no_table():
     assert record.tables["review_litigation"] is None
     said = {(m.value, m.unit) for m in record.narrative_metrics}
     assert {(1, "个"), (4, "间"), (6, "名"), (2135, "份"), (1, "件")} <= said
+
+
+def test_a_row_label_in_the_sections_prose_before_the_table_is_no_row():
+    """zrz-2020 of the Pingtan corpus: section 二 says "其中政策规范性文件类信息5条，…" and then prints its table,
+    run together. The sentence's 规范性文件…5 was read as the table's 规范性文件 row (its cells null, the 5 a
+    candidate) and its six figures left the narrative; the table starts at its 第二十条 marker."""
+    import gainlp
+
+    text = ("二、主动公开政府信息情况\n今年以来，主动公开政府信息225条。其中政策规范性文件类信息5条，财政资金类5条，"
+            "行政处罚类15条。第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量规章000规范性文件9921"
+            "第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可000\n"
+            "三、收到和处理政府信息公开申请情况\n无。\n")
+    record = gainlp.extract(text, model=None)
+    got = record.flat()["active_disclosure"]
+    assert [got[f"normative_documents.{c}"] for c in ("new_made", "new_published", "total_published")] == [9, 9, 21]
+    said = {(m.subject, m.value) for m in record.narrative_metrics}
+    assert {("政策规范性文件类信息", 5), ("财政资金类", 5), ("行政处罚类", 15)} <= said
+
+
+def test_table_four_on_one_line_with_three_pieces_is_no_row_of_totals_when_a_piece_is_long():
+    """The synthetic one_line_padded layout printed table 四 as "0　0 151160010101001" (15 cells, some
+    padded apart): three pieces for three groups were read as the three 总计 cells, the last 151160010101001,
+    with no check to flag it. A piece too long for one cell is run together; the solver reads the 15."""
+    t = _read([_l("行政复议"), _l("行政诉讼"), _l("结果维持"), _l("总计"), Token("value", "0", 0, 1, 0),
+               Token("value", "0", 2, 3, 0), Token("value", "151160010101001", 4, 19, 151160010101001, glued=True)],
+              "review_litigation")
+    assert t.values()["litigation_after_reconsideration"]["total"] != 151160010101001
+    assert t.values() == {"reconsideration": {"upheld": 0, "corrected": 0, "other": 15, "pending": 1, "total": 16},
+                          "litigation_direct": {"upheld": 0, "corrected": 0, "other": 1, "pending": 0, "total": 1},
+                          "litigation_after_reconsideration": {"upheld": 0, "corrected": 1, "other": 0, "pending": 0,
+                                                               "total": 1}}
+    # three short pieces are the three 总计 cells, as before
+    t = _read([_l("行政复议"), _l("总计"), Token("value", "3", 0, 1, 3), Token("value", "1", 2, 3, 1),
+               Token("value", "0", 4, 5, 0)], "review_litigation")
+    assert [t.values()[g]["total"] for g in ("reconsideration", "litigation_direct", "litigation_after_reconsideration")] == [3, 1, 0]

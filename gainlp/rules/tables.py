@@ -633,7 +633,8 @@ def _assemble_review(tokens: list[Token], layout: TableLayout, m: _Matcher, tabl
     if len({g for g, _ in data}) == 1:  # the whole table in one run (or in rows that no group label opens)
         whole = [t for _, r in data for t in r]
         printed = [t for t in whole if not t.blank]
-        if len(whole) == len(layout.rows) and len(printed) == len(whole) and plain(whole):  # only the 总计 cells
+        if len(whole) == len(layout.rows) and len(printed) == len(whole) and plain(whole) and \
+                all(_digits(t) < ncols for t in whole):  # only the 总计 cells (as a group's below)
             return put([t if c.key == TOTAL else None for t in whole for c in layout.columns])
         if len(whole) == total and plain(whole):
             return put(whole)
@@ -683,15 +684,13 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
         ts = spec.tables[name]
         sec = by_key.get(spec.section(ts.section).key)
         if sec is not None:
-            regions[name] = (sec.start, sec.end)
+            # the section's prose before the table is narrative: a row label in it ("其中规范性文件类信息5条")
+            # is no row. The table starts at its first marker, where one stands in the section
+            hit = _table_start(doc, ts.start_markers, sec.start, sec.end)
+            regions[name] = (sec.start if hit is None else max(sec.start, _clause_start(doc.text, hit)), sec.end)
             continue
         lo = max((r[1] for r in regions.values() if r), default=0)
-        markers = ts.start_markers + (label_key(ts.title),)
-        hit = _key_find(doc, markers, lo, len(doc.text))
-        # a marker in a sentence ("另收到行政复议申请1件，经复议维持了原答复。" under 一、总体情况) is no
-        # table's start: look on after it
-        while hit is not None and _in_sentence(doc.text, hit):
-            hit = _key_find(doc, markers, hit + 1, len(doc.text))
+        hit = _table_start(doc, ts.start_markers + (label_key(ts.title),), lo, len(doc.text))
         if hit is None:
             regions[name] = None
             continue
@@ -703,6 +702,15 @@ def table_regions(doc: Document, sections: list[Section]) -> dict[str, tuple[int
                 ends.append(max(hit + 1, _clause_start(doc.text, nxt)))
         regions[name] = (_clause_start(doc.text, hit), min(ends) if ends else len(doc.text))
     return regions
+
+
+def _table_start(doc: Document, markers: tuple[str, ...], lo: int, hi: int) -> int | None:
+    """The first of ``markers`` in doc.text[lo:hi] that stands outside a sentence: a marker in a sentence
+    ("另收到行政复议申请1件，经复议维持了原答复。" under 一、总体情况) is no table's start."""
+    hit = _key_find(doc, markers, lo, hi)
+    while hit is not None and _in_sentence(doc.text, hit):
+        hit = _key_find(doc, markers, hit + 1, hi)
+    return hit
 
 
 _SENTENCE_AFTER_MARKER = re.compile(r"[^\n，,。；;]{0,40}[，,。；;]")  # a comma or sentence end, on the marker's line
