@@ -92,17 +92,21 @@ def combine(record: Record, reading: ModelReading) -> Record:
     return record
 
 
+_SAME_HEADING = 6  # a rules heading and a model heading that start this close are one (numbering aside)
+
+
 def _merge_sections(record: Record, reading: ModelReading) -> None:
     """The model's headings of the template's sections (assemble.model_sections), the rules' for the rest
-    (the template sections the model did not find, and a report's sections of its own); numbered by their
-    place in the report, each ending where the next begins. If the two together break the template's
-    order, the rules' stand."""
+    (the headings the model did not label: template sections it did not find, a report's sections of its
+    own); numbered by their place in the report, each ending where the next begins. If the two together
+    break the template's order (or name one template section at two headings: "五、当前存在的突出问题" by
+    the rules, "六、下一步改进举措" by the model), the rules' stand."""
     template_sections = [s for s in reading.sections if s.key is not None]
     if not template_sections:
         return
-    model_keys = {s.key for s in template_sections}
-    merged = sorted([s for s in record.sections if s.key is None or s.key not in model_keys] + template_sections,
-                    key=lambda s: s.start)
+    merged = sorted([s for s in record.sections
+                     if not any(abs(s.start - t.start) <= _SAME_HEADING for t in template_sections)]
+                    + template_sections, key=lambda s: s.start)
     order = {sec.key: i for i, sec in enumerate(load_spec().sections)}
     ranks = [order[s.key] for s in merged if s.key in order]
     if ranks != sorted(ranks) or len(ranks) != len(set(ranks)):

@@ -257,3 +257,39 @@ def test_a_report_before_the_template_tables_gets_none():
     # the same printing in a 2019 report is read as the template's table 四 would be
     rec = gainlp.extract(text.replace("2018", "2019"), model=None)
     assert rec.template is not None
+
+
+def test_sections_of_a_reports_own_before_and_after_the_templates():
+    """jsp-2025 of the Pingtan corpus, its body on one line: 一、 and 五、–七、 are titles of its own
+    (五 and 七 in words the template's patterns now take), 六 names the template's section 5 again."""
+    text = ("甲乙片区管理局2025年度政府信息公开工作年度报告 一、年度工作核心成效（一）主动公开多点发力，覆盖范围持续扩大。"
+            "全年主动公开政府信息120条。二、主动公开政府信息情况 略。三、收到和处理政府信息公开申请情况 略。"
+            "四、政府信息公开行政复议、行政诉讼情况 略。五、当前存在的突出问题过去一年中，我局公开深度不够。"
+            "六、下一步改进举措 针对上述问题，我局将加强培训。七、其他需说明事项2025年度，我局未收取信息处理费。")
+    sections = find_sections(Document.from_text(text))
+    assert [(s.number, s.title, s.key) for s in sections] == [
+        (1, "年度工作核心成效", None), (2, "主动公开政府信息情况", "active_disclosure"),
+        (3, "收到和处理政府信息公开申请情况", "applications"), (4, "政府信息公开行政复议、行政诉讼情况", "review_litigation"),
+        (5, "当前存在的突出问题", "problems"), (6, "下一步改进举措", None), (7, "其他需说明事项", "other_matters")]
+    # after the last template heading, numerals come in turn: a later 九、 with no 八、 is no section
+    text = ("一、总体情况 略。二、主动公开政府信息情况 略。三、收到和处理政府信息公开申请情况 略。"
+            "四、政府信息公开行政复议、行政诉讼情况 略。五、存在的主要问题及改进情况 略。六、其他需要报告的事项 略。"
+            "九、工作计划 略。")
+    assert [s.number for s in find_sections(Document.from_text(text))] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_own_sections_title_stops_at_a_space_a_bracket_or_a_sentences_first_word():
+    text = ("甲乙县统计局2011年政府信息公开工作年度报告 一、概述 略。二、主动公开政府信息 略。三、依申请公开政府信息情况 略。"
+            "四、收费及减免情况 无收费及减免情况。"
+            "五、工作人员以及支出与收费情况我局办公室设有政府信息公开专栏。六、存在的问题(一)人员不足。")
+    titles = [s.title for s in find_sections(Document.from_text(text))]
+    assert titles == ["概述", "主动公开政府信息", "依申请公开政府信息情况", "收费及减免情况", "工作人员以及支出与收费情况",
+                      "存在的问题"]
+
+
+def test_a_body_on_one_line_that_opens_with_its_first_heading():
+    # a scraper's dump: the header lines, then the body on one line starting with 一、总体情况
+    text = ("标题: 甲乙县统计局2024年政府信息公开工作年度报告\n==================== 正文 ====================\n"
+            "一、总体情况2024年，我局主动公开政府信息50条。二、主动公开政府信息情况 略。三、收到和处理政府信息公开申请情况 略。")
+    assert [(s.number, s.title) for s in find_sections(Document.from_text(text))] == [
+        (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况")]

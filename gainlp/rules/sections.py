@@ -124,10 +124,20 @@ def _title_prefix(rest: str) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _own_title_stop() -> re.Pattern:
+    pronouns = load_spec().raw["metadata"]["agency_pronouns"]
+    return re.compile(r"\s|[(（]|" + "|".join(map(re.escape, pronouns)))
+
+
 def _own_title(rest: str) -> int | None:
     """Length in ``rest`` of a title of a report's own section: a short stretch ending as titles end,
-    naming no template section, before a sentence mark."""
-    offs = [m.start() for m in _KEY_CHAR.finditer(rest[:60])]
+    naming no template section, before a sentence mark, and on a running line before a space, a
+    sub-heading's bracket or a sentence's first word ("工作人员以及支出与收费情况我局办公室设有…",
+    "年度工作核心成效（一）主动公开…")."""
+    lead = len(rest) - len(rest.lstrip())
+    stop = _own_title_stop().search(rest, lead, 60)
+    offs = [m.start() for m in _KEY_CHAR.finditer(rest[: stop.start() if stop else 60])]
     key = "".join(rest[i] for i in offs)
     lo, hi = _EXTRA_TITLE_LEN
     for n in range(min(len(key), hi), lo - 1, -1):
@@ -159,9 +169,9 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
         stripped = line.lstrip()
         if not stripped:
             continue
-        out.extend(_inline_candidates(norm, line, pos))
         numbered = any_numbering is None or any_numbering.match(stripped)
         if not numbered and any_section is not None and not any_section.search(key):
+            out.extend(_inline_candidates(norm, line, pos))
             continue  # most lines: no numbering, and no title by their key (the test below)
         lead = pos + len(line) - len(stripped)
         found = None
@@ -181,6 +191,9 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
             hit = _match_title(stripped, any_section)
             if hit and hit[1] == stripped.strip().rstrip("：:。."):
                 found = (hit, None, None)
+        # headings inside the line; at its start too where the line is no heading line ("一、总体情况2024年，…"
+        # opening a body printed on one line)
+        out.extend(_inline_candidates(norm, line, pos, at_start=found is None))
         if found is None:
             continue
         (number, title), numeral, style = found
@@ -189,11 +202,11 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
     return sorted(out, key=lambda c: c.start)
 
 
-def _inline_candidates(norm, line: str, pos: int) -> list[HeadingCandidate]:
-    """Headings printed inside a running line (not at its start)."""
+def _inline_candidates(norm, line: str, pos: int, at_start: bool = False) -> list[HeadingCandidate]:
+    """Headings printed inside a running line (at its start too, with ``at_start``)."""
     out = []
     for m in _INLINE_NUMBERING.finditer(line):
-        if not line[: m.start()].strip():
+        if not at_start and not line[: m.start()].strip():
             continue  # the line's start: the line candidate
         rest = line[m.end() : m.end() + _TITLE_MAX_LEN + 20]
         hit = _title_prefix(rest)
@@ -208,30 +221,52 @@ def _inline_candidates(norm, line: str, pos: int) -> list[HeadingCandidate]:
     return out
 
 
-def _own_sections(doc: Document, chosen: list[HeadingCandidate]) -> list[HeadingCandidate]:
-    """Sections of a report's own between the template's: where the printed numerals of the chosen
+def _own_sections(doc: Document, chosen: list[HeadingCandidate],
+                  cands: list[HeadingCandidate]) -> list[HeadingCandidate]:
+    """Sections of a report's own around the template's: where the printed numerals of the chosen
     headings skip one ("一、总体情况 … 三、主动公开政府信息情况"), a heading with a missing numeral between
-    them ("二、政务公开工作主要任务落实情况")."""
+    them ("二、政务公开工作主要任务落实情况"); before the first, where it prints a numeral above 1 (一、 … up
+    to it: "一、年度工作核心成效 … 二、主动公开政府信息情况"); after the last (the numerals that follow it, in
+    order: "四、…行政诉讼情况 … 五、当前存在的突出问题 六、下一步改进举措"). Before the first and after the
+    last, each numeral must come in turn. A heading candidate that names a template section the chosen
+    headings name already ("六、下一步改进举措" after "五、当前存在的突出问题") keeps its title there."""
+    titled = {doc.norm.from_source(c.start): c for c in cands if c not in chosen and c.style in _TOP_STYLES}
     norm = doc.norm
+    numbered = [c for c in chosen if c.numeral is not None]
+    if not numbered:
+        return []
+    spans = [(None, numbered[0])] + list(zip(numbered, numbered[1:])) + [(numbered[-1], None)]
     out: list[HeadingCandidate] = []
-    for a, b in zip(chosen, chosen[1:]):
-        if a.numeral is None or b.numeral is None or b.numeral - a.numeral < 2:
-            continue
-        lo, hi = norm.from_source(a.end), norm.from_source(b.start)
-        wanted = set(range(a.numeral + 1, b.numeral))
+    for a, b in spans:
+        lo = norm.from_source(a.end) if a else 0
+        hi = norm.from_source(b.start) if b else len(norm.text)
+        first = a.numeral + 1 if a else 1
+        last = b.numeral - 1 if b else _OWN_NUMERAL_MAX
+        in_turn = a is None or b is None
+        wanted = set(range(first, last + 1))
         for m in _NUMBERING_ANYWHERE.finditer(norm.text, lo, hi):
             numeral = printed_numeral(m.group())
-            before = norm.text[m.start() - 1] if m.start() else "\n"
-            if numeral not in wanted or not (before.isspace() or before in "。;!?:)]”》" or before.isdigit()):
+            if numeral not in wanted or (in_turn and numeral != min(wanted)):
                 continue
-            rest = norm.text[m.end() : m.end() + 80].split("\n", 1)[0]
+            start, after = norm.to_source(m.start(), m.end())
+            before = doc.fold_range(start - 1, start) if start else "\n"  # the source's: its spaces kept
+            if not (before.isspace() or before in "。;!?:)]”》" or before.isdigit()):
+                continue
+            cand = titled.get(m.start())
+            if cand is not None and cand.numeral == numeral:
+                out.append(HeadingCandidate(0, cand.title, cand.start, cand.end, numeral, cand.style))
+                wanted.discard(numeral)
+                continue
+            rest = doc.fold_range(after, after + 80).split("\n", 1)[0]
             length = _own_title(rest)
             if length is None:
                 continue
-            start, end = norm.to_source(m.start(), m.end() + length)
-            out.append(HeadingCandidate(0, rest[:length].strip(), start, end, numeral, 0))
+            out.append(HeadingCandidate(0, rest[:length].strip(), start, after + length, numeral, 0))
             wanted.discard(numeral)
     return out
+
+
+_OWN_NUMERAL_MAX = 10  # the last top-level numeral a report's own section after the template's may print
 
 
 _NUMBERING_ANYWHERE = re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]")
@@ -282,8 +317,9 @@ def section_numbers(printed: list[int | None], template: list[int | None]) -> li
 
 
 def _headings(doc: Document) -> list[HeadingCandidate]:
-    chosen = choose_headings(heading_candidates(doc))
-    return sorted(chosen + _own_sections(doc, chosen), key=lambda c: c.start)
+    cands = heading_candidates(doc)
+    chosen = choose_headings(cands)
+    return sorted(chosen + _own_sections(doc, chosen, cands), key=lambda c: c.start)
 
 
 def locate_sections(doc: Document) -> list[Section]:
