@@ -293,3 +293,15 @@ def test_a_body_on_one_line_that_opens_with_its_first_heading():
             "一、总体情况2024年，我局主动公开政府信息50条。二、主动公开政府信息情况 略。三、收到和处理政府信息公开申请情况 略。")
     assert [(s.number, s.title) for s in find_sections(Document.from_text(text))] == [
         (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况")]
+
+
+def test_signature_whose_year_a_pdf_printed_on_the_next_line():
+    # pdftotext -layout of a page printed by Chromium: the closing date's year, set apart, falls below it
+    text = ("年政府信息公开工作\n2023\n年度报告\n（一）总体情况\n   2023年，本街道推进公开。\n"
+            "6、其他需要报告的事项\n  无。\n特此报告。\n甲乙县城关镇办事处\n   年1月13日\n2024\n\n"
+            "微信 微博 QQ空间 全真版 文字版 文件下载 相关链接：\n主办单位：甲乙县城关镇办事处 网站标识码：0000000000\n")
+    meta = find_metadata(Document.from_text(text))
+    assert (meta.agency, meta.year, meta.published) == ("甲乙县城关镇办事处", 2023, "2024-01-13")
+    # a year-less date with no year below it is no signature
+    meta = find_metadata(Document.from_text(text.replace("\n2024\n", "\n")))
+    assert meta.published is None

@@ -43,6 +43,8 @@ _DATE = re.compile(
     r"(?P<y>\d{4}|[" + _CN_DIGIT + r"]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*"
     r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
 )
+_DATE_NO_YEAR = re.compile(r"(?<!\d)年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
+_BARE_YEAR = re.compile(r"\s*\d{4}\s*")
 _ISO_DATE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})\s*年\s*(度)?")
 _MONTH_DAY = re.compile(r"\s*\d{1,2}\s*月\s*\d{1,2}\s*日")  # after a year's 年: a full date
@@ -307,9 +309,16 @@ def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found
         if m and m.re is _ISO_DATE:
             pos += len(line) - len(line.lstrip())
             line = line.strip()
+        year = None
+        if m is None:  # a PDF's text may print the year on a line of its own, after the rest ("年1月13日" / "2024")
+            m = _DATE_NO_YEAR.search(line)
+            after = lines[k + 1][0] if m and k + 1 < len(lines) else ""
+            year = after.strip() if _BARE_YEAR.fullmatch(after) else None
+            if year is None:
+                m = None
         if not m or line[m.end():].strip(" 。.\t"):
             continue
-        iso = _iso(m.group("y"), m.group("m"), m.group("d"))
+        iso = _iso(year or m.group("y"), m.group("m"), m.group("d"))
         before = line[: m.start()].strip()
         name = _agency_name(before, vocab, place=True) if before else None
         if not iso or (before and not name):  # a date inside a sentence is no signature
