@@ -10,8 +10,10 @@ same way (title 区卫健局, preamble 薛城区卫生健康局). A name that op
 or runs two governments together ("国务院省政府", site-menu words) is never taken; where nothing is
 left the agency is null, with a warning naming the candidates.
 year: the title's year, else the statistics period ("统计期限自2020年1月1日"), else the most frequent
-plausible year in section 一. published: the closing date in the last lines, else a printed
-"发布时间:2022-01-19", as an ISO date.
+plausible year in section 一. published: the closing date in the last lines (its year may stand on the
+line below, as a PDF's text prints it), else a printed "发布时间:2022-01-19", as an ISO date; a date not
+after the year reported on is a slip ("2016年1月11日" under a 2016 report): the printed release date where
+that one is after it, else null, with a warning.
 
 The vocabulary (agency suffixes, the words that precede a name in prose, cue words) is the ``metadata``
 block of spec.yaml.

@@ -10,7 +10,8 @@ stretch after it that a section's pattern matches and that ends as titles end (s
 are then chosen as the best-scoring sequence with increasing section numbers: a candidate whose printed
 numeral equals its section number, or that uses the top-level styles 一、/第一部分, weighs more.
 A report may add sections of its own ("二、政务公开工作主要任务落实情况"): a numbering that fills a gap in
-the printed numerals of the chosen headings, with a title-like stretch after it, is one more section.
+the printed numerals of the chosen headings, or comes in turn before the first or after the last of them,
+with a title-like stretch after it, is one more section.
 Sections are numbered by their place in the report; ``Section.key`` says which template section it is.
 """
 from __future__ import annotations
@@ -101,6 +102,7 @@ _INLINE_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]{1,3
                                r"|[1-9]\s*[、.．](?!\d)|[(（]\s*(?:[一二三四五六七八九十]{1,2}|[1-9])\s*[)）])")
 _KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _EXTRA_TITLE_LEN = (4, 24)  # the key length of a title of a report's own section
+_OWN_NUMERAL_MAX = 10  # the last top-level numeral a report's own section after the template's may print
 
 
 @lru_cache(maxsize=None)
@@ -230,8 +232,8 @@ def _own_sections(doc: Document, chosen: list[HeadingCandidate],
     order: "四、…行政诉讼情况 … 五、当前存在的突出问题 六、下一步改进举措"). Before the first and after the
     last, each numeral must come in turn. A heading candidate that names a template section the chosen
     headings name already ("六、下一步改进举措" after "五、当前存在的突出问题") keeps its title there."""
-    titled = {doc.norm.from_source(c.start): c for c in cands if c not in chosen and c.style in _TOP_STYLES}
     norm = doc.norm
+    titled = {norm.from_source(c.start): c for c in cands if c not in chosen and c.style in _TOP_STYLES}
     numbered = [c for c in chosen if c.numeral is not None]
     if not numbered:
         return []
@@ -264,9 +266,6 @@ def _own_sections(doc: Document, chosen: list[HeadingCandidate],
             out.append(HeadingCandidate(0, rest[:length].strip(), start, after + length, numeral, 0))
             wanted.discard(numeral)
     return out
-
-
-_OWN_NUMERAL_MAX = 10  # the last top-level numeral a report's own section after the template's may print
 
 
 _NUMBERING_ANYWHERE = re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]")

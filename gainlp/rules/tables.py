@@ -1,7 +1,8 @@
 """Rule-based parsing of the template tables (二, 三, 四) from a token stream.
 
-``parse_tables(doc, sections, year)`` finds each table's region (its section, else marker words),
-turns it into tokens (table_tokens.py: any layout, or a reader's cell grid), and ``assemble`` places
+``parse_tables(doc, sections, year)`` finds each table's region (its section from the table's first
+marker, else marker words; none in a report on a year before the templates that prints none of their
+headings), turns it into tokens (table_tokens.py: any layout, or a reader's cell grid), and ``assemble`` places
 value tokens on the template grid of the spec by their row labels. The model's post-processor builds
 tokens from model spans and calls the same ``assemble``.
 
