@@ -329,3 +329,17 @@ def test_a_model_count_inside_a_name_or_code_is_none():
     assert read_quantity("6改造", before="Pv") is None
     assert read_quantity("5", before="2.") is None
     assert read_quantity("2000册", before="印制") == (2000, "册")
+
+
+def test_a_subject_never_runs_back_across_a_heading_on_the_same_line():
+    """A body printed on one line (the Pingtan corpus, lyy-2021 to lyy-2024): "…。一、总体情况今年我局共制作政务
+    信息1197条" gave the subject "一、总体情况今年我局共制作政务信息"; a sub-heading whose short title a space
+    sets off ("（一）主动公开 全年…") likewise."""
+    import gainlp
+
+    text = ("甲乙县文化和旅游局2023年政府信息公开工作年度报告 联系邮箱：ab@163.com。一、总体情况今年我局共制作政务信息1197条，"
+            "主动公开53条。（一）主动公开 全年主动公开政府信息120条。（二）依申请公开 2023年共收到申请5件。"
+            "二、主动公开政府信息情况 略。")
+    got = [(m.subject, m.value) for m in gainlp.extract(text, model=None).narrative_metrics]
+    assert ("制作政务信息", 1197) in got and ("主动公开政府信息", 120) in got and ("收到申请", 5) in got
+    assert not any("总体情况" in s or "(一)" in s or "（一）" in s for s, _ in got)

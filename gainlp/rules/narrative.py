@@ -552,7 +552,9 @@ def _char_before(text: str, pos: int) -> str:
 
 
 def _heading_breaks(doc: Document) -> list[int]:
-    """Normalised offsets where a short numbered heading line ends: a clause never runs across one."""
+    """Normalised offsets where a short numbered heading line ends, or a section heading that the rules
+    found (its SECTION span in the "rules" layer: a heading inside a running line, "…。一、总体情况今年我局
+    共制作政务信息1197条"): a clause never runs across one."""
     spec = load_spec()
     pats = (*spec.top_level_numbering, spec.label_prefix)
     numbering = any_pattern(pats)
@@ -567,7 +569,14 @@ def _heading_breaks(doc: Document) -> list[int]:
                 and not _CLAUSE_MARK.search(s)):
             out.append(norm.from_source(pos + len(line)))
         pos += len(line) + 1
-    return out
+    headings = [norm.from_source(sp.end) for sp in doc.layers.get("rules", ()) if sp.label == "SECTION"]
+    source = doc.folded if len(doc.folded) == len(doc.text) else doc.text
+    headings += [norm.from_source(m.end()) for m in _INLINE_SUBHEADING.finditer(source)]
+    return sorted(set(out + headings)) if headings else out
+
+
+# a sub-heading inside a running line, its short title set off by a space ("…。（一）主动公开 全年主动公开…")
+_INLINE_SUBHEADING = re.compile(r"(?<![^\s。；;!?！？])[(（]\s*[一二三四五六七八九十]{1,2}\s*[)）]\s*[\u4e00-\u9fff、]{2,16}?(?=\s)")
 
 
 def _in_regions(offset: int, regions) -> bool:
