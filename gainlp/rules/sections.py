@@ -193,9 +193,9 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
             hit = _match_title(stripped, any_section)
             if hit and hit[1] == stripped.strip().rstrip("：:。."):
                 found = (hit, None, None)
-        # headings inside the line; at its start too where the line is no heading line ("一、总体情况2024年，…"
-        # opening a body printed on one line)
-        out.extend(_inline_candidates(norm, line, pos, at_start=found is None))
+        # headings inside the line; at its start too where a long line is no heading line ("一、总体情况2024年，
+        # …" opening a body printed on one line; a table's short numbered rows are not)
+        out.extend(_inline_candidates(norm, line, pos, at_start=found is None and len(stripped) > _TITLE_MAX_LEN))
         if found is None:
             continue
         (number, title), numeral, style = found
