@@ -116,13 +116,15 @@ def _title_prefix(rest: str) -> tuple[int, int] | None:
     offs = [m.start() for m in _KEY_CHAR.finditer(rest)]
     key = "".join(rest[i] for i in offs)
     for ending in _title_endings():
-        for n in range(min(len(key), _TITLE_MAX_LEN), 1, -1):
+        # the prefixes of key (longest first, at most _TITLE_MAX_LEN) that end with this ending
+        i = key.rfind(ending, 0, min(len(key), _TITLE_MAX_LEN))
+        while i >= 0:
+            n = i + len(ending)
             k = key[:n]
-            if not k.endswith(ending):
-                continue
             for sec in load_spec().sections:
-                if sec.matches_key(k):
+                if n > 1 and sec.matches_key(k):
                     return sec.number, offs[n - 1] + 1
+            i = key.rfind(ending, 0, n - 1)
     return None
 
 
