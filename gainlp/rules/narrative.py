@@ -552,9 +552,10 @@ def _char_before(text: str, pos: int) -> str:
 
 
 def _heading_breaks(doc: Document) -> list[int]:
-    """Normalised offsets where a short numbered heading line ends, or a section heading that the rules
+    """Normalised offsets where a short numbered heading line ends, a section heading that the rules
     found (its SECTION span in the "rules" layer: a heading inside a running line, "…。一、总体情况今年我局
-    共制作政务信息1197条"): a clause never runs across one."""
+    共制作政务信息1197条"), or a sub-heading's short title that a space sets off ("（一）主动公开 全年…"): a
+    clause never runs across one."""
     spec = load_spec()
     pats = (*spec.top_level_numbering, spec.label_prefix)
     numbering = any_pattern(pats)

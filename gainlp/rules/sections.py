@@ -120,10 +120,11 @@ def _title_prefix(rest: str) -> tuple[int, int] | None:
         i = key.rfind(ending, 0, min(len(key), _TITLE_MAX_LEN))
         while i >= 0:
             n = i + len(ending)
-            k = key[:n]
-            for sec in load_spec().sections:
-                if n > 1 and sec.matches_key(k):
-                    return sec.number, offs[n - 1] + 1
+            if n > 1:
+                k = key[:n]
+                for sec in load_spec().sections:
+                    if sec.matches_key(k):
+                        return sec.number, offs[n - 1] + 1
             i = key.rfind(ending, 0, n - 1)
     return None
 
