@@ -71,11 +71,7 @@ class MetadataVocab:
     not_name_starts: tuple[str, ...] = ()
     name_breaks: str = ""
     menu_run: re.Pattern | None = None
-    menu_words: tuple[str, ...] = ()
-
-    @property
-    def menu_words_re(self) -> re.Pattern:
-        return re.compile(f".*(?:{one_of(self.menu_words)})" if self.menu_words else "(?!)")
+    menu_words: re.Pattern | None = None  # a run ending in the last of a portal's column names
 
     @property
     def suffix_re(self) -> re.Pattern:
@@ -98,7 +94,7 @@ def load_vocab(path: str | None = None) -> MetadataVocab:
         not_name_starts=tuple(raw.get("not_name_starts", ())),
         name_breaks="".join(raw.get("name_breaks", ())),
         menu_run=re.compile(raw["menu_run"]) if raw.get("menu_run") else None,
-        menu_words=tuple(raw.get("menu_words", ())),
+        menu_words=re.compile(f".*(?:{one_of(raw['menu_words'])})") if raw.get("menu_words") else None,
     )
 
 
@@ -258,7 +254,8 @@ def _after_page_words(text: str) -> str:
     # a portal's column names run into the name ("首页政务公开政府信息公开平潭综合实验区公安局"): the name
     # starts after the last, where what follows is still a place's body (a name that holds such a word,
     # "某市政务公开办公室", keeps it)
-    m = load_vocab().menu_words_re.match(text)
+    menu_words = load_vocab().menu_words
+    m = menu_words.match(text) if menu_words is not None else None
     if m and len(text) - m.end() >= 4 and _DIVISION.search(text, m.end(), len(text) - 1):
         return text[m.end():]
     return text

@@ -767,7 +767,6 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     result = TablesResult(template=None, tables={n: None for n in TABLE_NAMES}, provenance={}, warnings=[],
                           regions=[])
     if template is None:
-        scope = "".join(doc.fold_range(s, e) for s, e in found) if found else doc.folded
         if found and year is not None and year < spec.template_first_year and \
                 detect_template(doc.folded, folded=True) is None:
             # a report on a year before the template tables, printing none of their cues: its tables are
@@ -776,6 +775,7 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
                                    f"({spec.template_first_year} on), and none of their headings printed; none read")
             result.before_template = True
             return result
+        scope = "".join(doc.fold_range(s, e) for s, e in found) if found else doc.folded
         template = detect_template(scope, year, folded=True) or detect_template(doc.folded, year, folded=True)
     if not found:
         return result

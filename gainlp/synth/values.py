@@ -131,7 +131,7 @@ def _active(rng: random.Random, template: str, scale: str) -> dict[str, dict[str
             cells[col] = v
         for bound in layout.bounds:  # 现行有效 ≥ 本年制发 − 本年废止
             if bound.broken(cells):
-                cells[bound.at_least] += sum(cells[c] for c in bound.plus) - sum(cells[c] for c in bound.minus)
+                cells[bound.at_least] += bound.floor(cells)
         t[row.key] = cells
     return t
 

@@ -64,12 +64,15 @@ class Bound:
     def columns(self) -> tuple[str, ...]:
         return (self.at_least, *self.plus, *self.minus)
 
+    def floor(self, cells: dict[str, int | float]) -> int | float:
+        """The least that ``at_least`` may be, given the other cells (column -> value)."""
+        return sum(cells[c] for c in self.plus) - sum(cells[c] for c in self.minus)
+
     def broken(self, cells: dict[str, int | float | None]) -> bool:
         """Do ``cells`` (column -> value) break the order? Not where a cell is missing or null."""
-        values = [cells.get(c) for c in self.columns]
-        if any(v is None for v in values):
+        if any(cells.get(c) is None for c in self.columns):
             return False
-        return cells[self.at_least] < sum(cells[c] for c in self.plus) - sum(cells[c] for c in self.minus)
+        return cells[self.at_least] < self.floor(cells)
 
     def __str__(self) -> str:
         return f"{self.at_least} ≥ " + " ".join([" + ".join(self.plus)] + [f"− {c}" for c in self.minus])
