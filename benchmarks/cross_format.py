@@ -2,13 +2,15 @@
 page must equal the page's record.
 
 Pages: the dev set's published pages (../shared/data/dev/*-page.html), the seeds written as portal pages
-(gainlp.synth.files.record_page) and synthetic portal pages of both templates (gainlp synth). Forms, each
+(gainlp.synth.files.record_page), synthetic portal pages of both templates (gainlp synth) and, with
+``--corpus``, every report of a folder of texts written as a page the same way (the real prose of the
+corpus, its tables as the official grid holding what the rules read from the text). Forms, each
 made by the real program (gainlp.convert): the page printed to PDF by headless Chromium, that PDF's
 ``pdftotext -layout`` text, and a DOCX saved by LibreOffice. Per form: table cells equal to the page's
 (null where the page has a number counts as not equal, a different number as wrong), and agency, year,
 template and section titles equal.
 
-    .venv/bin/python benchmarks/cross_format.py [--synth 4] [--out benchmarks/results/cross_format.json]
+    .venv/bin/python benchmarks/cross_format.py [--synth 4] [--corpus ../shared/data/corpus/pingtan] [--out …]
 
 Writes a table and the JSON; exit status 1 when any form states a number the page does not.
 """
@@ -29,19 +31,23 @@ from gainlp.convert import html_to_docx, html_to_pdf, pdf_to_text  # noqa: E402
 from gainlp.template import TABLE_NAMES  # noqa: E402
 
 SHARED = REPO.parent / "shared"
-FORMS = ("pdf", "pdftotext", "docx")
 
 
-def pages(workdir: Path, n_synth: int) -> list[tuple[str, Path]]:
+def pages(workdir: Path, n_synth: int, corpus: Path | None = None) -> list[tuple[str, Path]]:
     """(id, HTML page) of every page to convert."""
     from gainlp.synth import generate
     from gainlp.synth.files import record_page
 
     out = [(p.stem, p) for p in sorted((SHARED / "data" / "dev").glob("*-page.html"))]
-    for seed in sorted((SHARED / "data" / "seeds").glob("*.txt")):
-        text = seed.read_text(encoding="utf-8")
-        page = workdir / f"seed-{seed.stem}.html"
-        page.write_bytes(record_page(text, gainlp.extract(text, model=None)))
+    texts = [("seed-", p) for p in sorted((SHARED / "data" / "seeds").glob("*.txt"))]
+    texts += [("corpus-", p) for p in sorted(corpus.glob("*.txt"))] if corpus else []
+    for prefix, path in texts:
+        text = path.read_text(encoding="utf-8")
+        rec = gainlp.extract(text, model=None)
+        if not rec.template:
+            continue  # a report before the template tables: no tables to print
+        page = workdir / f"{prefix}{path.stem}.html"
+        page.write_bytes(record_page(text, rec))
         out.append((page.stem, page))
     for template in ("2019", "2021"):
         for r in generate(n_synth // 2, seed=17, templates=[template], noise=0.0):
@@ -88,31 +94,33 @@ def make_forms(page: Path, workdir: Path) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synth", type=int, default=4, help="synthetic pages (half of each template)")
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="also every report of this folder of texts (../shared/data/corpus/pingtan), as a page")
     ap.add_argument("--model", default=None, help="a model folder, or 'auto'; default: rules only")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "cross_format.json")
     args = ap.parse_args(argv)
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="gainlp-forms-") as tmp:
         workdir = Path(tmp)
-        for pid, page in pages(workdir, args.synth):
+        for pid, page in pages(workdir, args.synth, args.corpus):
             page_rec = gainlp.extract(page, model=args.model)
             results[pid] = {}
             for form, path in make_forms(page, workdir).items():
                 results[pid][form] = compare(page_rec, gainlp.extract(path, model=args.model))
-    totals = defaultdict(lambda: defaultdict(int))
-    for per_form in results.values():
+    totals = defaultdict(lambda: defaultdict(int))  # (pages, form) -> counts
+    for pid, per_form in results.items():
+        group = "corpus" if pid.startswith("corpus-") else "dev, seeds, synthetic"
         for form, r in per_form.items():
-            t = totals[form]
+            t = totals[f"{group}: {form}"]
             for k in ("cells", "same", "wrong", "null", "zero_for_blank"):
                 t[k] += r[k]
             for k in ("agency", "year", "template", "sections"):
                 t[k] += r[k]
             t["pages"] += 1
-    print("| form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template | sections |")
+    print("| pages: form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template | sections |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for form in FORMS:
-        t = totals[form]
-        print(f"| {form} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
+    for key, t in totals.items():
+        print(f"| {key} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
               f"{t['null']} | {t['zero_for_blank']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
               f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from gainlp.text import NormText, normalize, to_halfwidth
+from gainlp.text import NormText, fold_radicals, normalize, to_halfwidth
 
 
 @dataclass
@@ -101,7 +101,8 @@ class Document:
     @classmethod
     def from_text(cls, text: str, path: str | None = None, fmt: str = "txt", raw: bytes | None = None) -> "Document":
         data = raw if raw is not None else text.encode("utf-8")
-        return cls(text=text, path=path, format=fmt, sha256=hashlib.sha256(data).hexdigest())
+        # radical code points (PDF text layers: ⾏ for 行) as the characters they print, one for one
+        return cls(text=fold_radicals(text), path=path, format=fmt, sha256=hashlib.sha256(data).hexdigest())
 
     @cached_property
     def folded(self) -> str:

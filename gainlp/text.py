@@ -19,8 +19,20 @@ _KEEP = set("、。“”‘’《》【】〔〕…—")
 
 
 # CJK Radicals Supplement forms that PDF fonts (Chromium's among them) print for whole characters and that
-# NFKC leaves alone ("首⻚" for 首页); the Kangxi radicals (⾏ ⼀ ⼈ …) NFKC folds itself
-_RADICAL_FORMS = dict(zip("⻅⻉⻋⻓⻔⻚⻛⻜⻝⻢⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳", "见贝车长门页风飞食马鬼鱼鸟卤麦黄齐齿龙龟"))
+# NFKC leaves alone ("首⻚" for 首页, "人⺠" for 人民); the Kangxi radicals (⾏ ⼀ ⼈ …) NFKC folds itself.
+# The pairs are Unicode's EquivalentUnifiedIdeograph.txt for the forms that stand for a whole character.
+_RADICAL_FORMS = dict(zip("⺁⺇⺎⺐⺒⺓⺟⺠⺩⺪⺬⺮⺶⺻⺽⻁⻄⻆⻊⻑⻓⻗⻘⻙⻣⻪⻅⻉⻋⻔⻚⻛⻜⻝⻢⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳",
+                          "厂几兀尢巳幺母民王疋示竹羊聿臼虎西角足長长雨青韦骨黾见贝车门页风飞食马鬼鱼鸟卤麦黄齐齿龙龟"))
+# a radical code point as the whole character it prints: Kangxi radicals by NFKC, the supplement's by the table
+_RADICALS = {**{cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)},
+             **{ord(k): v for k, v in _RADICAL_FORMS.items()}}
+_RADICAL_RANGE = re.compile("[\u2e80-\u2fdf]")
+
+
+def fold_radicals(text: str) -> str:
+    """Radical code points (⾏ ⼯ ⺠ ⻚, which PDF text layers print for 行 工 民 页) as the characters they
+    stand for, one for one, so offsets hold. Readers apply it: the text is what the page shows."""
+    return text.translate(_RADICALS) if _RADICAL_RANGE.search(text) else text
 
 
 def _fold_char(ch: str) -> str:
@@ -68,8 +80,8 @@ def to_halfwidth(text: str) -> str:
     # A character that folding changes is one that NFKC changes (U+3000 and NBSP included), and such a
     # character never stands in a text that NFKC leaves as it is; this C check spares most labels
     # the slower translate.
-    if unicodedata.is_normalized("NFKC", text):
-        return text
+    if unicodedata.is_normalized("NFKC", text) and not _RADICAL_RANGE.search(text):
+        return text  # (the supplement's radicals, which NFKC leaves alone, _FOLD still folds)
     return text.translate(_FOLD)
 
 

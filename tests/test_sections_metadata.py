@@ -305,3 +305,17 @@ def test_signature_whose_year_a_pdf_printed_on_the_next_line():
     # a year-less date with no year below it is no signature
     meta = find_metadata(Document.from_text(text.replace("\n2024\n", "\n")))
     assert meta.published is None
+
+
+def test_headings_pdftotext_wraps_runs_on_or_splits_from_their_numeral():
+    long_line = "在监督保障方面，根据信息公开类别，由办公室对信息公开任务进行分解，要求各处室指定专人对接负责，确保及时准确。"
+    text = ("一、总体情况\n" + long_line + "二、主动公开\n"  # the heading wraps inside a paragraph
+            "政府信息情况第二十条第（一）项信息内容\n规章 0 0 0\n"
+            # a short heading line running on into a table's caption (normalising drops the space)
+            "三、收到和处理政府信息公开申请情况 （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+            "四、政府信息公开行政复议、行政诉讼情况\n0 0 0\n"
+            # the numeral moved to the next line, its mark left before the title
+            "、存在的主要问题及改进情况\n5\n一是公开不够及时。\n")
+    assert [(s.number, s.title) for s in find_sections(Document.from_text(text))] == [
+        (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况"),
+        (4, "政府信息公开行政复议、行政诉讼情况"), (5, "存在的主要问题及改进情况")]

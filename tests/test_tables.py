@@ -398,3 +398,35 @@ def test_table_four_on_one_line_with_three_pieces_is_no_row_of_totals_when_a_pie
     t = _read([_l("行政复议"), _l("总计"), Token("value", "3", 0, 1, 3), Token("value", "1", 2, 3, 1),
                Token("value", "0", 4, 5, 0)], "review_litigation")
     assert [t.values()[g]["total"] for g in ("reconsideration", "litigation_direct", "litigation_after_reconsideration")] == [3, 1, 0]
+
+
+# pdftotext -layout of a table printed by Chromium: a tall merged cell's label ("三、本年度办理结果") stands
+# at its middle, between a row's label and that row's values, or between two labels and theirs
+_GROUP_BETWEEN = """一、本年新收政府信息公开申请数量                     3 0 0 0 0 0 3
+二、上年结转政府信息公开申请数量                     0 0 0 0 0 0 0
+          （一）予以公开                      1 0 0 0 0 0 1
+                  7.属于行政执法案卷           0 0 0 0 0 0 0
+                  8.属于行政查询事项
+三、本年度办理结果         1.本机关不掌握相关政府信息
+                                       0 0 0 0 0 0 0
+                                       2 0 0 0 0 0 2
+          （四）无法提供 2.没有现成信息需要另行制作       0 0 0 0 0 0 0
+"""
+
+
+@pytest.mark.parametrize("text", [
+    _GROUP_BETWEEN,
+    # the values of the first row between the group label and the second row's label
+    _GROUP_BETWEEN.replace("三、本年度办理结果         1.本机关不掌握相关政府信息\n"
+                           "                                       0 0 0 0 0 0 0\n",
+                           "三、本年度办理结果\n                                       0 0 0 0 0 0 0\n"
+                           "                  1.本机关不掌握相关政府信息\n"),
+])
+def test_a_group_label_between_row_labels_and_their_values(text):
+    layout, toks = tokens_from_text(text, 0)
+    v = _read(toks, "applications").values()
+    # read before: the first value line went to 1.本机关不掌握 (0 for its 2) and 8.行政查询 was left null
+    assert v["withheld_inquiry"] == dict.fromkeys(v["withheld_inquiry"], 0)
+    assert v["unavailable_not_held"] == {"natural_person": 2, "commercial": 0, "research": 0, "social_welfare": 0,
+                                         "legal_services": 0, "other_org": 0, "total": 2}
+    assert v["unavailable_needs_creation"]["total"] == 0 and v["granted"]["total"] == 1

@@ -39,3 +39,14 @@ def test_examples():
     assert normalize("结束。\n下一段", join_lines=True).text == "结束。\n下一段"
     assert normalize("  前后  ").text == "前后"
     assert normalize("1 2").text == "1 2"  # two numbers stay two
+
+
+def test_radical_code_points_read_as_the_characters_they_print():
+    from gainlp.document import Document
+    from gainlp.text import fold_radicals
+
+    printed = "中华⼈⺠共和国政府信息公开条例 ⾸⻚ ⾏政规范性⽂件"  # a PDF text layer (Chromium, Noto CJK)
+    assert fold_radicals(printed) == "中华人民共和国政府信息公开条例 首页 行政规范性文件"
+    assert len(fold_radicals(printed)) == len(printed)  # one for one: offsets hold
+    assert Document.from_text(printed).text == fold_radicals(printed)
+    assert fold_radicals("⺠") == "民" and to_halfwidth("人⺠") == "人民"

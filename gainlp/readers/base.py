@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gainlp.document import Cell, Document, Placement, Table
-from gainlp.text import is_cjk
+from gainlp.text import fold_radicals, is_cjk
 
 
 class ReadError(Exception):
@@ -182,6 +182,7 @@ class TextBuilder:
         self.n_lines += 1
 
     def _put(self, s: str) -> tuple[int, int]:
+        s = fold_radicals(s)
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -221,7 +222,7 @@ class TextBuilder:
                 if not first:
                     self._put("\t")
                 first = False
-                text = raw.text.replace("\n", " ").replace("\t", " ")
+                text = fold_radicals(raw.text.replace("\n", " ").replace("\t", " "))
                 s, e = self._put(text)
                 out_row.append(Cell(text=text, start=s, end=e, row=r, col=c, rowspan=raw.rowspan, colspan=raw.colspan))
             out.append(out_row)

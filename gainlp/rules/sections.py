@@ -193,12 +193,19 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
         # white space that lstrip drops is no key character)
         if found is None and len(stripped.strip()) <= _TITLE_MAX_LEN and (
                 any_section is None or any_section.search(key)):
-            hit = _match_title(stripped, any_section)
-            if hit and hit[1] == stripped.strip().rstrip("：:。."):
+            # a numbering's mark left before the title where pdftotext moved its numeral to another line
+            # ("5" below "、存在的主要问题及改进情况")
+            bare = stripped.strip().lstrip("、.．").rstrip("：:。.")
+            hit = _match_title(bare, any_section)
+            if hit and hit[1] == bare:
                 found = (hit, None, None)
         # headings inside the line; at its start too where a long line is no heading line ("一、总体情况2024年，
-        # …" opening a body printed on one line; a table's short numbered rows are not)
-        out.extend(_inline_candidates(norm, line, pos, at_start=found is None and len(stripped) > _TITLE_MAX_LEN))
+        # …" opening a body printed on one line) or a short one numbered as top-level headings are and run
+        # on into a table's caption ("二、主动公开政府信息情况 第二十条第（一）项…": normalising drops the
+        # space); not on a table's rows numbered 1. (三) …, which are many
+        top = numbered and any(spec.top_level_numbering[i].match(stripped) for i in _TOP_STYLES)
+        out.extend(_inline_candidates(norm, line, pos, at_start=found is None and (
+            len(stripped) > _TITLE_MAX_LEN or bool(top))))
         if found is None:
             continue
         (number, title), numeral, style = found
@@ -208,17 +215,23 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
 
 
 def _inline_candidates(norm, line: str, pos: int, at_start: bool = False) -> list[HeadingCandidate]:
-    """Headings printed inside a running line (at its start too, with ``at_start``)."""
+    """Headings printed inside a running line (at its start too, with ``at_start``). A running line
+    longer than a title is a paragraph wrapped by the page (pdftotext of a body printed on one line):
+    a heading at its end may go on on the next line ("…整改。二、主动公开 / 政府信息情况第二十条…")."""
     out = []
+    wrapped = len(line.strip()) > _TITLE_MAX_LEN
     for m in _INLINE_NUMBERING.finditer(line):
         if not at_start and not line[: m.start()].strip():
             continue  # the line's start: the line candidate
         rest = line[m.end() : m.end() + _TITLE_MAX_LEN + 20]
+        if wrapped and len(rest) < _TITLE_MAX_LEN:
+            nxt = norm.text.find("\n", pos + len(line) + 1)
+            rest = norm.text[pos + m.end(): nxt if nxt >= 0 else len(norm.text)][: _TITLE_MAX_LEN + 20]
         hit = _title_prefix(rest)
         if hit is None:
             continue
         number, length = hit
-        title = rest[:length].strip()
+        title = re.sub(r"\s*\n\s*", "", rest[:length].strip())
         start, end = norm.to_source(pos + m.start(), pos + m.end() + length)
         g = m.group()
         style = 1 if "部分" in g else 3 if g[0].isdigit() else (4 if re.search(r"\d", g) else 2) if g[0] in "(（" else 0

@@ -356,6 +356,12 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             header = m.is_header(key)
             if header and cursor > 0 and len(key) <= load_spec().exact_max_len:
                 continue  # "其他" in the body: part of a wrapped group label ("（六）其 / 他处理"), no header row
+            if not header and m.is_group(key) and pending is not None and not values:
+                # a group label between a row's label and its values: pdftotext prints a tall merged
+                # cell's label at its middle, so it can stand anywhere among its rows
+                waiting.append(pending)
+                pending = None
+                continue
             if header or m.is_group(key):
                 commit()
                 waiting.clear()
@@ -364,7 +370,9 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             # any other label (clause numbers, 信息内容, wrapped label ends, page headers) is passed over
         else:
             if pending is None:
-                continue
+                if not waiting:
+                    continue
+                pending = waiting.pop()  # values after a group label that stood between label and values
             # the values of labels printed one after another come one row after another
             n = sum(len(layout.rows[i].columns) for i, _ in waiting + [pending])
             if tok.row_break and len(values) >= n:
@@ -815,9 +823,10 @@ def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, i
         return None
     toks = list(table.label_tokens) + list(table.soft_labels.values())
     toks += [p.token for cols in table.cells.values() for p in cols.values() if p.token is not None]
-    if not toks:
+    spans = [(t.start, t.end) for t in toks] + [(o.start, o.end) for o in table.opens]  # digits run together too
+    if not spans:
         return region
-    return max(region[0], min(t.start for t in toks)), min(region[1], max(t.end for t in toks))
+    return max(region[0], min(s for s, _ in spans)), min(region[1], max(e for _, e in spans))
 
 
 # tables without sums across their rows: a run of digits there is settled by nothing but its own printing

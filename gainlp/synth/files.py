@@ -138,21 +138,27 @@ def record_page(text: str, record, portal: bool = True) -> bytes:
     parts, pos = [], 0
     named = [(s, e, name) for (s, e), name in zip(sorted(regions), [n for n in TABLE_NAMES if record.tables.get(n)])]
     for start, end, name in named + [(len(text), len(text), None)]:
-        # the prose before the table, line by line; a table's lines become the form's grid
+        # the prose before the table, line by line; a table's lines become the form's grid. A table
+        # that starts or ends inside a line (a scraped body on one line) is cut out of it there.
         line_start = text.rfind("\n", 0, start) + 1 if start < len(text) else len(text)
-        for line in text[pos:line_start].split("\n"):
+        cut = line_start if not text[line_start:start].strip() else start
+        for line in text[pos:cut].split("\n"):
             if line.strip():
                 parts.append(f"<p>{html.escape(line.strip())}</p>")
         if name is None:
             break
         for sec in record.sections:  # a heading the table's region took in stays a paragraph
-            if line_start <= sec.start < end:
-                heading_end = text.find("\n", sec.start)
-                parts.append(f"<p>{html.escape(text[sec.start: heading_end if heading_end >= 0 else end].strip())}</p>")
+            if cut <= sec.start < end:
+                at = text.find(sec.title, sec.start, end)  # the heading ends at its title, its line or the region
+                heading_end = min(e for e in (text.find("\n", sec.start), at + len(sec.title) if at >= 0 else -1, end)
+                                  if e >= 0)
+                parts.append(f"<p>{html.escape(text[sec.start:heading_end].strip())}</p>")
         grid = printed_table(name, template)
         values = {(r, c): "" if v is None else _plain(v) for r, cols in record.tables[name].items() for c, v in cols.items()}
         parts.append(_html_table(_Filled(grid, values), portal))
-        pos = text.find("\n", end) + 1 if text.find("\n", end) >= 0 else len(text)
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        pos = line_end + 1 if not text[end:line_end].strip() else end
     body = "\n".join(parts)
     head = _PORTAL_HEAD if portal else ""
     return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>report</title></head>\n<body>\n' + head
