@@ -8,7 +8,7 @@ corpus, its tables as the official grid holding what the rules read from the tex
 made by the real program (gainlp.convert): the page printed to PDF by headless Chromium, that PDF's
 ``pdftotext -layout`` text, and a DOCX saved by LibreOffice. Per form: table cells equal to the page's
 (null where the page has a number counts as not equal, a different number as wrong), and agency, year,
-template and section titles equal.
+template and section titles equal, and the narrative metrics (subject, value, unit) the same.
 
     .venv/bin/python benchmarks/cross_format.py [--synth 4] [--corpus ../shared/data/corpus/pingtan] [--out …]
 
@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,7 +75,13 @@ def compare(page_rec, form_rec) -> dict:
             else:
                 wrong += 1
                 diffs.append(f"{name}.{k}: {v} -> {got} WRONG")
+    # narrative metrics: (subject, value, unit) as a multiset, the page's against the form's
+    mine = Counter((m.subject, m.value, m.unit) for m in page_rec.narrative_metrics)
+    theirs = Counter((m.subject, m.value, m.unit) for m in form_rec.narrative_metrics)
+    diffs += [f"metric {k}: missing" for k in (mine - theirs)] + [f"metric {k}: extra" for k in (theirs - mine)]
     return {
+        "metrics": sum(mine.values()), "metrics_same": sum((mine & theirs).values()),
+        "metrics_extra": sum((theirs - mine).values()),
         "cells": same + wrong + null + zero_for_blank, "same": same, "wrong": wrong, "null": null,
         "zero_for_blank": zero_for_blank,
         "agency": page_rec.agency == form_rec.agency, "year": page_rec.year == form_rec.year,
@@ -112,17 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         group = "corpus" if pid.startswith("corpus-") else "dev, seeds, synthetic"
         for form, r in per_form.items():
             t = totals[f"{group}: {form}"]
-            for k in ("cells", "same", "wrong", "null", "zero_for_blank"):
+            for k in ("cells", "same", "wrong", "null", "zero_for_blank", "metrics", "metrics_same", "metrics_extra"):
                 t[k] += r[k]
             for k in ("agency", "year", "template", "sections"):
                 t[k] += r[k]
             t["pages"] += 1
-    print("| pages: form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template | sections |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| pages: form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template "
+          "| sections | metrics equal (extra) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for key, t in totals.items():
         print(f"| {key} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
               f"{t['null']} | {t['zero_for_blank']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
-              f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} |")
+              f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} | "
+              f"{t['metrics_same']}/{t['metrics']} ({t['metrics_extra']}) |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
                         encoding="utf-8")

@@ -8,7 +8,7 @@ from gainlp.text import normalize, to_halfwidth
 
 # characters around which normalize() decides something: white space of every kind, line breaks,
 # joinable and non-joinable neighbours, full-width forms, sentence ends, a character that folds to three
-_ALPHABET = list(" \t\u3000\xa0\r\n") + list("ab1２3%（）(),，、。;：") + list("件政府信息") + ["㈠", "Ａ", "“", "”"]
+_ALPHABET = list(" \t\u3000\xa0\r\n\f") + list("ab1２3%（）(),，、。;：") + list("件政府信息") + ["㈠", "Ａ", "“", "”"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -29,7 +29,7 @@ def test_offsets_point_at_the_source(text, join_lines):
     for ch, off in zip(norm.text, norm.offsets):
         src = text[off]
         # a kept character is its source folded; a space or newline stands for a run of white space
-        assert ch in to_halfwidth(src) or (ch in " \n" and src in " \t\u3000\xa0\r\n")
+        assert ch in to_halfwidth(src) or (ch in " \n" and src in " \t\u3000\xa0\r\n\f")
 
 
 def test_examples():
@@ -37,6 +37,9 @@ def test_examples():
     assert normalize("Ａ ｂ").text == "A b"
     assert normalize("收到申请\n5件", join_lines=True).text == "收到申请5件"
     assert normalize("结束。\n下一段", join_lines=True).text == "结束。\n下一段"
+    # a sentence that goes on on pdftotext's next page (a form feed opens its first line)
+    assert normalize("行政许\n\f可和其他事项4条", join_lines=True).text == "行政许可和其他事项4条"
+    assert normalize("结束。\n\f下一页", join_lines=True).text == "结束。\n下一页"
     assert normalize("  前后  ").text == "前后"
     assert normalize("1 2").text == "1 2"  # two numbers stay two
 
