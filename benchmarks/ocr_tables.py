@@ -3,7 +3,7 @@
     python benchmarks/ocr_tables.py [--synth 5] [--variants clean,rot+1,rot-1,blur,jpeg] [--scans DIR]
 
 Makes the scans with ``gainlp.evaluation.scans`` (the five seeds written as HTML, the two dev pages,
-N synthetic reports; Chromium -> pdftoppm -r 150 -> image-only PDF, per variant; cached in
+N synthetic reports, and with ``--corpus`` the reports of a folder of texts written as pages; Chromium -> pdftoppm -r 150 -> image-only PDF, per variant; cached in
 ``--scans``), reads each scan and its source, and reports per variant:
 
 - cell agreement of the reader tables (``gainlp.evaluation.scan_compare.cell_agreement``);
@@ -52,16 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--scans", type=Path, default=Path("/tmp/gainlp-scans"), help="scan cache folder")
     parser.add_argument("--only", default="", help="comma-separated source names (default: all)")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="also a folder of report texts, each written as a page (sources corpus-<name>)")
     parser.add_argument("--out", type=Path, default=RESULT)
     parser.add_argument("--show-diffs", action="store_true", help="print the cells that differ")
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v)
 
     made = make_scans(args.scans, seeds=SHARED / "data" / "seeds", dev=SHARED / "data" / "dev", synth=args.synth,
-                      synth_seed=args.synth_seed, variants=variants)
-    if args.only:
-        keep = set(args.only.split(","))
-        made = [(s, v) for s, v in made if s.name in keep]
+                      synth_seed=args.synth_seed, variants=variants, corpus=args.corpus,
+                      only=set(args.only.split(",")) if args.only else None)
     per_variant: dict[str, dict] = {}
     docs = []
     load = []

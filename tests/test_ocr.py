@@ -389,3 +389,21 @@ def test_seed_html_holds_the_gold_tables(tmp_path):
         errors = value_errors(record, _gold_tables(gold))
         assert errors.wrong == [] and errors.null == 0, (txt.name, errors.wrong)
         assert len(read(path).tables) == 3
+
+
+def test_corpus_sources_are_pages_of_the_reports_with_template_tables(tmp_path):
+    """benchmarks/ocr_tables.py --corpus: each report text of a folder written as the page it came from;
+    a report from before the template tables (no tables to print) is left out."""
+    from tests.conftest import SHARED
+    from gainlp.evaluation.scans import corpus_sources
+    import gainlp
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("gaj-2009-80645", "zrz-2019-80572"):
+        src = SHARED / "data" / "corpus" / "pingtan" / f"{name}.txt"
+        (corpus / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    sources = corpus_sources(corpus, tmp_path / "html")
+    assert [s.name for s in sources] == ["corpus-zrz-2019-80572"] and sources[0].gold is None
+    text = (corpus / "zrz-2019-80572.txt").read_text(encoding="utf-8")
+    assert gainlp.extract(sources[0].html, model=None).flat() == gainlp.extract(text, model=None).flat()

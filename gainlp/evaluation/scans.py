@@ -127,6 +127,27 @@ def dev_sources(dev_dir: Path) -> list[Source]:
     return sources
 
 
+def corpus_sources(corpus_dir: Path, out: Path) -> list[Source]:
+    """Reports that exist as text (a scraped corpus: prose on one line, tables run together), each written
+    as the page it came from (gainlp.synth.files.record_page: its prose as paragraphs, its tables as the
+    official grid holding what the rules read from the text); no gold. Reports without the template
+    tables are left out."""
+    import gainlp
+    from gainlp.synth.files import record_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for txt in sorted(corpus_dir.glob("*.txt")):
+        text = txt.read_text(encoding="utf-8")
+        record = gainlp.extract(text, model=None)
+        if not record.template:
+            continue
+        html = out / f"corpus-{txt.stem}.html"
+        html.write_bytes(record_page(text, record))
+        sources.append(Source(f"corpus-{txt.stem}", html))
+    return sources
+
+
 def synth_sources(n: int, seed: int, out: Path) -> list[Source]:
     from gainlp.synth import generate
 
@@ -234,8 +255,10 @@ def scan(source: Source, out_dir: Path, variants=VARIANTS, max_pages: int | None
 
 
 def make_scans(out: Path, *, seeds: Path | None = None, dev: Path | None = None, synth: int = 0,
-               synth_seed: int = 13, variants=VARIANTS) -> list[tuple[Source, dict[str, Path]]]:
-    """Sources and their scans under ``out`` (sources in ``out/html``, scans in ``out/scans``)."""
+               synth_seed: int = 13, variants=VARIANTS, corpus: Path | None = None,
+               only: set[str] | None = None) -> list[tuple[Source, dict[str, Path]]]:
+    """Sources and their scans under ``out`` (sources in ``out/html``, scans in ``out/scans``); with
+    ``only``, the sources of these names alone are scanned."""
     sources: list[Source] = []
     if seeds is not None:
         sources += seed_sources(seeds, out / "html")
@@ -243,6 +266,10 @@ def make_scans(out: Path, *, seeds: Path | None = None, dev: Path | None = None,
         sources += dev_sources(dev)
     if synth:
         sources += synth_sources(synth, synth_seed, out / "html")
+    if corpus is not None:
+        sources += corpus_sources(corpus, out / "html")
+    if only:
+        sources = [s for s in sources if s.name in only]
     made = []
     for s in sources:
         log.info("scanning %s", s.name)
