@@ -21,7 +21,7 @@ from gainlp.record import Metric, Provenance, Record, Section, Source
 from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, before_open_bracket, can_be_subject, clause_start,
                                    clean_subject, count_subject, counted_again, is_no_count, lone_verb, quantities,
                                    malformed_subject, names_a_change, read_quantity)
-from gainlp.rules.sections import printed_numeral, section_numbers
+from gainlp.rules.sections import one_line_title, printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
 from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
@@ -105,6 +105,7 @@ def model_sections(doc: Document, spans: list[Span]) -> list[Section]:
                 numeral = printed_numeral(m.group())
                 title = title[m.end():].strip()
                 break
+        title = one_line_title(title)  # a heading the page wrapped, labelled across the break
         number = next((sec.number for sec in spec.sections if sec.matches(title)), None)
         heads.append(_Heading(number, numeral, title, line_start))
     found: list[_Heading] = []

@@ -45,6 +45,18 @@ def test_sections_from_heading_spans_are_numbered_by_the_spec():
     assert secs[0].end == secs[1].start
 
 
+def test_a_heading_the_page_wrapped_has_its_title_on_one_line():
+    # pdftotext of a body printed on one line: the heading wraps, and the model's span runs across the
+    # break; a span that takes in the bracket of a sub-heading after the title does not keep it
+    text = ("一、总体情况\n全年主动公开政府信息120条，依申请公开政府信息5条，均按时答复。二、主动公开\n"
+            "政府信息情况第二十条第（一）项\n三、收到和处理政府信息公开申请情况\n五、存在的主要问题及改进情况（一）存在的问题：信息公开的范围还需扩大，时效性有待进一步增强。\n")
+    doc = read_text(text)
+    secs = _sections(doc, "一、总体情况", "二、主动公开\n政府信息情况", "三、收到和处理政府信息公开申请情况",
+                     "五、存在的主要问题及改进情况（")
+    assert [(s.number, s.title) for s in secs] == [
+        (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况"), (5, "存在的主要问题及改进情况")]
+
+
 def test_a_report_s_own_section_between_template_sections_whose_numerals_skip_it():
     text = ("一、总体情况\n全年主动公开政府信息120条。\n二、政务公开工作主要任务落实情况\n推进重点领域公开。\n"
             "三、主动公开政府信息情况\n规章 0\n四、年度工作亮点\n无。\n")

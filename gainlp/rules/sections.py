@@ -154,6 +154,15 @@ def _own_title(rest: str) -> int | None:
     return None
 
 
+_WRAP = re.compile(r"\s*\n\s*")
+
+
+def one_line_title(title: str) -> str:
+    """A heading's title without the line breaks of a page that wrapped it ("主动公开 / 政府信息情况"), nor
+    an opening bracket of what follows it ("存在的主要问题及改进情况（一）…" labelled up to its bracket)."""
+    return _WRAP.sub("", title.strip()).rstrip("（(【[《“ ")
+
+
 def printed_numeral(prefix: str) -> int | None:
     """The numeral a heading's numbering prints ("三、" -> 3, "(4)" -> 4, "第二部分" -> 2), or None."""
     m = _NUMERAL.search(prefix)
@@ -231,7 +240,7 @@ def _inline_candidates(norm, line: str, pos: int, at_start: bool = False) -> lis
         if hit is None:
             continue
         number, length = hit
-        title = re.sub(r"\s*\n\s*", "", rest[:length].strip())
+        title = one_line_title(rest[:length])
         start, end = norm.to_source(pos + m.start(), pos + m.end() + length)
         g = m.group()
         style = 1 if "部分" in g else 3 if g[0].isdigit() else (4 if re.search(r"\d", g) else 2) if g[0] in "(（" else 0
