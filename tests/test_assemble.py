@@ -55,6 +55,8 @@ def test_a_heading_the_page_wrapped_has_its_title_on_one_line():
                      "五、存在的主要问题及改进情况（")
     assert [(s.number, s.title) for s in secs] == [
         (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况"), (5, "存在的主要问题及改进情况")]
+    from gainlp.rules.sections import one_line_title
+    assert one_line_title("、存在的主要问题及改进情况") == "存在的主要问题及改进情况"  # its numeral on the next line
 
 
 def test_a_report_s_own_section_between_template_sections_whose_numerals_skip_it():

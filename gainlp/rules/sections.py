@@ -158,9 +158,10 @@ _WRAP = re.compile(r"\s*\n\s*")
 
 
 def one_line_title(title: str) -> str:
-    """A heading's title without the line breaks of a page that wrapped it ("主动公开 / 政府信息情况"), nor
-    an opening bracket of what follows it ("存在的主要问题及改进情况（一）…" labelled up to its bracket)."""
-    return _WRAP.sub("", title.strip()).rstrip("（(【[《“ ")
+    """A heading's title without the line breaks of a page that wrapped it ("主动公开 / 政府信息情况"), an
+    opening bracket of what follows it ("存在的主要问题及改进情况（一）…" labelled up to its bracket) or the
+    mark of a numeral that pdftotext moved to another line ("、存在的主要问题及改进情况")."""
+    return _WRAP.sub("", title.strip()).rstrip("（(【[《“ ").lstrip("、.． ")
 
 
 def printed_numeral(prefix: str) -> int | None:
