@@ -45,7 +45,7 @@ def _fold_char(ch: str) -> str:
         return ch
     if ch == "\u3000" or ch == "\xa0":
         return " "
-    return _RADICAL_FORMS.get(ch) or unicodedata.normalize("NFKC", ch)
+    return _RADICALS.get(ord(ch)) or unicodedata.normalize("NFKC", ch)
 
 
 class _PerChar(dict):

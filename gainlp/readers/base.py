@@ -182,7 +182,6 @@ class TextBuilder:
         self.n_lines += 1
 
     def _put(self, s: str) -> tuple[int, int]:
-        s = fold_radicals(s)
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -191,7 +190,7 @@ class TextBuilder:
     def add_line(self, line: str) -> tuple[int, int]:
         """Append one line (it must not contain a line break); return its span."""
         self._newline()
-        return self._put(line)
+        return self._put(fold_radicals(line))  # radical code points (PDF text layers) as the characters shown
 
     def add_lines(self, text: str) -> None:
         for line in text.split("\n"):
