@@ -421,6 +421,12 @@ _GROUP_BETWEEN = """一、本年新收政府信息公开申请数量            
                            "                                       0 0 0 0 0 0 0\n",
                            "三、本年度办理结果\n                                       0 0 0 0 0 0 0\n"
                            "                  1.本机关不掌握相关政府信息\n"),
+    # two group labels, after a page break with a running header set between dashes
+    _GROUP_BETWEEN.replace("三、本年度办理结果         1.本机关不掌握相关政府信息\n"
+                           "                                       0 0 0 0 0 0 0\n",
+                           "\f— 政府信息公开 —\n三、本年度办理结果\n（四）无法提供\n"
+                           "                                       0 0 0 0 0 0 0\n"
+                           "                  1.本机关不掌握相关政府信息\n"),
 ])
 def test_a_group_label_between_row_labels_and_their_values(text):
     layout, toks = tokens_from_text(text, 0)

@@ -52,7 +52,9 @@ class Token:
 # page furniture between rows of a PDF dump
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
-    r"\d{1,3}\s*/\s*\d{1,3}|[Pp]age\s*\d{1,3}(?:\s*of\s*\d{1,3})?)\s*$"
+    r"\d{1,3}\s*/\s*\d{1,3}|[Pp]age\s*\d{1,3}(?:\s*of\s*\d{1,3})?|"
+    # a running header set between dashes ("— 政府信息公开 —"): its dashes are no blank cells
+    r"[-—–－]{1,2}[^\S\n]*[\u4e00-\u9fffA-Za-z][^\d\n]{0,30}?[^\S\n]*[-—–－]{1,2})\s*$"
 )
 # _PAGE_NUMBER over a whole region: white space but the line break (within a line, the same as \s), and
 # ^ $ at every line, so that it finds in one search the lines that _PAGE_NUMBER matches one by one

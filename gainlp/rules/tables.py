@@ -356,11 +356,13 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             header = m.is_header(key)
             if header and cursor > 0 and len(key) <= load_spec().exact_max_len:
                 continue  # "其他" in the body: part of a wrapped group label ("（六）其 / 他处理"), no header row
-            if not header and m.is_group(key) and pending is not None and not values:
-                # a group label between a row's label and its values: pdftotext prints a tall merged
-                # cell's label at its middle, so it can stand anywhere among its rows
-                waiting.append(pending)
-                pending = None
+            if not header and m.is_group(key) and not values and (pending is not None or waiting):
+                # a group label (or two: "三、本年度办理结果", "（四）无法提供") between a row's label and its
+                # values: pdftotext prints a tall merged cell's label at its middle, so it can stand
+                # anywhere among its rows
+                if pending is not None:
+                    waiting.append(pending)
+                    pending = None
                 continue
             if header or m.is_group(key):
                 commit()

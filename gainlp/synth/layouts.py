@@ -299,10 +299,19 @@ def pdf_text(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOpti
                 out.add(opts.running_header + "\n")
             lines_on_page = 0
 
+    # pdftotext prints a tall merged label at its middle: on a line of its own between the label of its
+    # middle row and that row's values ("8.属于行政查询事项 / 三、本年度办理结果 / 0 0 0 0 0 0 0"), in
+    # some tables; in the others on a line of its own before its first row
+    at_middle = rng.random() < 0.5
+    deferred: dict[int, list[GridCell]] = {}  # grid row -> grouping labels printed among its lines
     first = True
-    for grid_row in _row_cells(t, "omit"):
+    for r, grid_row in enumerate(_row_cells(t, "omit")):
         labels = [c for c in grid_row if c.kind != VALUE and c.text]
         vals = [c for c in grid_row if c.kind == VALUE]
+        if at_middle and vals:
+            for g in [c for c in labels if c.kind == GROUP and c.rowspan > 2]:
+                deferred.setdefault(g.row + g.rowspan // 2, []).append(g)
+                labels.remove(g)
         if not first:
             newline()
         first = False
@@ -327,11 +336,18 @@ def pdf_text(t: PrintedTable, values: dict, rng: random.Random, opts: RenderOpti
         chunks = _chunks(label.text, opts.label_width) if label else [""]
         only_total = _only_total(grid_row, values)
         middle = (len(chunks) - 1) // 2
+        between = deferred.pop(r, [])
+        if between:  # the label's lines, the grouping labels, then the values on a line of their own
+            chunks, middle = chunks + [""], len(chunks)
         for n, chunk in enumerate(chunks):
             if n:
                 newline()
             if chunk:
                 _add_cell(out, label, chunk)
+            if between and n == middle:
+                for g in between:
+                    _add_cell(out, g, g.text)
+                    newline()
             if n == middle:
                 for c in vals:
                     text = values.get(c.key, "") if only_total else _marked(c, values, opts)
