@@ -188,6 +188,8 @@ def test_a_model_count_before_a_hotline_s_name_is_none():
     for printed, after in (("12345政", "务服务便民热线"), ("12319城", "管热线"), ("12395全", "国水上搜救")):
         assert read_quantity(printed, after=after) is None
     assert read_quantity("2000盏") == (2000, "盏")
+    # a measure word of its own that a name's letters follow: a shop's name, no count
+    assert read_quantity("85度", after="C平潭") is None and read_quantity("5个", after="APP") == (5, "个")
 
 
 def test_land_and_transaction_measure_words():

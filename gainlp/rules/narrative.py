@@ -278,7 +278,8 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
     its own ("2000册"): the model has told that it is a count, so the unit need not be one the rules
     know. None when neither reads, when the number is an ordinal or a weekday ("第50条", "星期三": 第 or
     星期 right before it), or when it is part of a name or code (a letter, digit or / . - : right before an
-    Arabic number, as for :func:`quantities`: "IPv6改造", "PM2.5").
+    Arabic number, as for :func:`quantities`: "IPv6改造", "PM2.5"), or when a measure word of its own is
+    followed by a Latin letter (a name: "85度C").
     """
     vocab = vocab or load_vocab()
     if before.rstrip().endswith(_NOT_COUNTED_AFTER):
@@ -295,7 +296,8 @@ def read_quantity(text: str, vocab: NarrativeVocab | None = None, after: str = "
     m = vocab.open_quantity.fullmatch(text)
     if (m is None or m.group("unit") in vocab.units  # a unit of the vocabulary: quantities() has decided
             or m.group("unit").startswith(vocab.not_units)
-            or (m.group("unit") + after).startswith(vocab.unit_words)):
+            or (m.group("unit") + after).startswith(vocab.unit_words)
+            or after[:1].isascii() and after[:1].isalpha()):  # a name's letters go on after it ("85度C")
         return None
     value = _value(m)
     return None if value is None else (value, m.group("unit"))
