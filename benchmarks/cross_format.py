@@ -35,20 +35,13 @@ SHARED = REPO.parent / "shared"
 
 def pages(workdir: Path, n_synth: int, corpus: Path | None = None) -> list[tuple[str, Path]]:
     """(id, HTML page) of every page to convert."""
+    from gainlp.evaluation.scans import corpus_sources
     from gainlp.synth import generate
-    from gainlp.synth.files import record_page
 
     out = [(p.stem, p) for p in sorted((SHARED / "data" / "dev").glob("*-page.html"))]
-    texts = [("seed-", p) for p in sorted((SHARED / "data" / "seeds").glob("*.txt"))]
-    texts += [("corpus-", p) for p in sorted(corpus.glob("*.txt"))] if corpus else []
-    for prefix, path in texts:
-        text = path.read_text(encoding="utf-8")
-        rec = gainlp.extract(text, model=None)
-        if not rec.template:
-            continue  # a report before the template tables: no tables to print
-        page = workdir / f"{prefix}{path.stem}.html"
-        page.write_bytes(record_page(text, rec))
-        out.append((page.stem, page))
+    sources = corpus_sources(SHARED / "data" / "seeds", workdir, prefix="seed-")
+    sources += corpus_sources(corpus, workdir) if corpus else []
+    out += [(s.name, s.html) for s in sources]
     for template in ("2019", "2021"):
         for r in generate(n_synth // 2, seed=17, templates=[template], noise=0.0):
             page = workdir / f"{r.id}-{template}.html"

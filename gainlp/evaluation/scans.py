@@ -127,11 +127,11 @@ def dev_sources(dev_dir: Path) -> list[Source]:
     return sources
 
 
-def corpus_sources(corpus_dir: Path, out: Path) -> list[Source]:
-    """Reports that exist as text (a scraped corpus: prose on one line, tables run together), each written
-    as the page it came from (gainlp.synth.files.record_page: its prose as paragraphs, its tables as the
-    official grid holding what the rules read from the text); no gold. Reports without the template
-    tables are left out."""
+def corpus_sources(corpus_dir: Path, out: Path, prefix: str = "corpus-") -> list[Source]:
+    """Reports that exist as text (a scraped corpus: prose on one line, tables run together; the seeds),
+    each written as the page it came from (gainlp.synth.files.record_page: its prose as paragraphs, its
+    tables as the official grid holding what the rules read from the text), named ``prefix`` + its file
+    name; no gold. Reports without the template tables are left out."""
     import gainlp
     from gainlp.synth.files import record_page
 
@@ -142,9 +142,9 @@ def corpus_sources(corpus_dir: Path, out: Path) -> list[Source]:
         record = gainlp.extract(text, model=None)
         if not record.template:
             continue
-        html = out / f"corpus-{txt.stem}.html"
+        html = out / f"{prefix}{txt.stem}.html"
         html.write_bytes(record_page(text, record))
-        sources.append(Source(f"corpus-{txt.stem}", html))
+        sources.append(Source(f"{prefix}{txt.stem}", html))
     return sources
 
 

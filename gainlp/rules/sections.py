@@ -155,13 +155,14 @@ def _own_title(rest: str) -> int | None:
 
 
 _WRAP = re.compile(r"\s*\n\s*")
+_LEFT_MARK = "、.．"  # a numbering's mark left before a title whose numeral pdftotext moved to another line
 
 
 def one_line_title(title: str) -> str:
     """A heading's title without the line breaks of a page that wrapped it ("主动公开 / 政府信息情况"), an
     opening bracket of what follows it ("存在的主要问题及改进情况（一）…" labelled up to its bracket) or the
     mark of a numeral that pdftotext moved to another line ("、存在的主要问题及改进情况")."""
-    return _WRAP.sub("", title.strip()).rstrip("（(【[《“ ").lstrip("、.． ")
+    return _WRAP.sub("", title.strip()).rstrip("（(【[《“ ").lstrip(_LEFT_MARK + " ")
 
 
 def printed_numeral(prefix: str) -> int | None:
@@ -205,7 +206,7 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
                 any_section is None or any_section.search(key)):
             # a numbering's mark left before the title where pdftotext moved its numeral to another line
             # ("5" below "、存在的主要问题及改进情况")
-            bare = stripped.strip().lstrip("、.．").rstrip("：:。.")
+            bare = stripped.strip().lstrip(_LEFT_MARK).rstrip("：:。.")
             hit = _match_title(bare, any_section)
             if hit and hit[1] == bare:
                 found = (hit, None, None)
