@@ -436,3 +436,25 @@ def test_a_group_label_between_row_labels_and_their_values(text):
     assert v["unavailable_not_held"] == {"natural_person": 2, "commercial": 0, "research": 0, "social_welfare": 0,
                                          "legal_services": 0, "other_org": 0, "total": 2}
     assert v["unavailable_needs_creation"]["total"] == 0 and v["granted"]["total"] == 1
+
+
+def test_one_rows_values_below_the_labels_of_two_rows_are_nobodys():
+    # pdftotext of a page printed on A5: row 1's values (0s) stand below row 2's first label line, and
+    # row 2 prints blank; which row owns them the text does not say (read before: row 2's, 0 for blank)
+    text = """             5.要求行政机关确认或重新出具已获取信息     0 0 0 0 0 0 0
+             1.申请人无正当理由逾期不补正、行政机关不再处
+             理其政府信息公开申请
+       （六）其他 2.申请人逾期未按收费通知要求缴纳费用、行政机
+                                     0 0 0 0 0 0 0
+
+
+       处理    关不再处理其政府信息公开申请
+             3.其他                     1 0 0 0 0 0 1
+       （七）总计                         5 0 0 0 0 0 5
+"""
+    layout, toks = tokens_from_text(text, 0)
+    t = _read(toks, "applications")
+    v = t.values()
+    assert set(v["other_overdue_correction"].values()) == {None} and set(v["other_overdue_fee"].values()) == {None}
+    assert v["other_other"]["total"] == 1 and v["not_processed_confirmation"]["total"] == 0
+    assert any("whose they are the text does not say" in w for w in t.warnings)

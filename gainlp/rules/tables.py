@@ -296,6 +296,7 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
     hard: set[str] = set()
 
     waiting: list[tuple[int, Token]] = []  # row labels printed one after another before their values
+    doubtful: list[tuple[list, list[Token]]] = []  # (rows, values): values that any of these rows may own
 
     def commit() -> None:
         nonlocal cursor, pending, values
@@ -314,6 +315,16 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                     placements.append((layout.rows[i], values[at:at + k], tok, False))
                     hard.add(layout.rows[i].key)
                 at += k
+            cursor = idx + 1
+            waiting.clear()
+            pending, values = None, []
+            return
+        if len(queued) > 1 and values and values[0].row_break and any(not v.blank for v in values):
+            # one row's values on a line of their own after the labels of several rows: pdftotext sets a
+            # row's values at the middle of its cell, which can fall below the next row's label, so
+            # whose they are the text does not say
+            doubtful.append(([layout.rows[i] for i, _ in queued], values))
+            hard.update(layout.rows[i].key for i, _ in queued)
             cursor = idx + 1
             waiting.clear()
             pending, values = None, []
@@ -399,6 +410,15 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             table.cells_found.add(row.key)
             continue
         _place(table, row, vals, label_tok, soft=soft, pad=pad, columns=columns.get(n))
+    for rows, vals in doubtful:
+        printed = " ".join(v.text for v in vals)
+        keys = [r.key for r in rows]
+        table.warnings.append(f"{table.name}.{'/'.join(keys)}: values '{printed}' printed on a line of their own "
+                              f"after the labels of {len(rows)} rows; whose they are the text does not say; left null")
+        for r in rows:
+            cands = [v.value for v in vals] if len(vals) == len(r.columns) else [None] * len(r.columns)
+            table.cells[r.key] = {c: Placed(None, None, None, [v] if v is not None else None)
+                                  for c, v in zip(r.columns, cands)}
     return table
 
 
