@@ -84,8 +84,13 @@ def compare(page_rec, form_rec) -> dict:
     }
 
 
-def make_forms(page: Path, workdir: Path) -> dict[str, Path]:
-    pdf = html_to_pdf(page, workdir / f"{page.stem}.pdf")
+def make_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[str, Path]:
+    printed = page
+    if page_size:  # printed on another paper size: lines and table cells wrap elsewhere
+        printed = workdir / f"{page.stem}.{page_size}.html"
+        printed.write_text(page.read_text(encoding="utf-8").replace(
+            "<head>", f"<head><style>@page {{ size: {page_size}; margin: 10mm; }}</style>", 1), encoding="utf-8")
+    pdf = html_to_pdf(printed, workdir / f"{page.stem}.pdf")
     return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"),
             "docx": html_to_docx(page, workdir / f"{page.stem}.docx")}
 
@@ -93,6 +98,7 @@ def make_forms(page: Path, workdir: Path) -> dict[str, Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synth", type=int, default=4, help="synthetic pages (half of each template)")
+    ap.add_argument("--page-size", default=None, help="print the PDFs on this paper (CSS @page size: A5, B5, …)")
     ap.add_argument("--corpus", type=Path, default=None,
                     help="also every report of this folder of texts (../shared/data/corpus/pingtan), as a page")
     ap.add_argument("--model", default=None, help="a model folder, or 'auto'; default: rules only")
@@ -104,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         for pid, page in pages(workdir, args.synth, args.corpus):
             page_rec = gainlp.extract(page, model=args.model)
             results[pid] = {}
-            for form, path in make_forms(page, workdir).items():
+            for form, path in make_forms(page, workdir, args.page_size).items():
                 results[pid][form] = compare(page_rec, gainlp.extract(path, model=args.model))
     totals = defaultdict(lambda: defaultdict(int))  # (pages, form) -> counts
     for pid, per_form in results.items():
