@@ -129,7 +129,9 @@ class NormText:
 
 # runs of white space that normalize() squeezes; with join_lines, line breaks belong to the runs
 _SPACE_RUN = re.compile("[ \t\u3000\xa0]+")
-_SPACE_RUN_LINES = re.compile("[ \t\u3000\xa0\r\n\f\v]+")  # \f: pdftotext's page break, a line break too
+_LINE_BREAKS = "\r\n\f\v"  # \f: pdftotext's page break, a line break too
+_TO_LF = str.maketrans("\r\f\v", "\n\n\n")
+_SPACE_RUN_LINES = re.compile(f"[ \t\u3000\xa0{_LINE_BREAKS}]+")
 
 # The shortcut of normalize(). When every character folds to one and no character but the white space
 # of the runs folds to a space, a run comes out as itself in the folded text with tabs as spaces (and
@@ -181,7 +183,7 @@ def normalize(text: str, join_lines: bool = False, folded: str | None = None, *,
     if shortcut and one_to_one and folded.count(" ") == text.count(" ") + text.count("\u3000") + text.count("\xa0"):
         source = folded.replace("\t", " ")
         if join_lines:
-            source = source.replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+            source = source.translate(_TO_LF)
         runs = (_RUN_CHECK_LINES if join_lines else _RUN_CHECK).finditer(source)
     out: list[str] = []  # output pieces, each non-empty
     offs: list[int] = []
@@ -194,7 +196,7 @@ def normalize(text: str, join_lines: bool = False, folded: str | None = None, *,
                 offs.extend(range(pos, i))
             else:
                 _fold_into(text, pos, i, out, offs)
-        has_newline = join_lines and any(c in run.group() for c in "\n\r\f\v")
+        has_newline = join_lines and any(c in run.group() for c in _LINE_BREAKS)
         prev = out[-1][-1] if out else ""
         nxt = "" if j >= n else source[j] if source is not None else _fold_char(text[j])
         if prev and nxt and _joinable(prev, nxt[0]) and not (has_newline and prev in _SENTENCE_END):

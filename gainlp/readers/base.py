@@ -190,7 +190,7 @@ class TextBuilder:
     def add_line(self, line: str) -> tuple[int, int]:
         """Append one line (it must not contain a line break); return its span."""
         self._newline()
-        return self._put(fold_radicals(line))  # radical code points (PDF text layers) as the characters shown
+        return self._put(line)  # (its radical code points Document.from_text folds, as every reader's)
 
     def add_lines(self, text: str) -> None:
         for line in text.split("\n"):
@@ -221,6 +221,7 @@ class TextBuilder:
                 if not first:
                     self._put("\t")
                 first = False
+                # folded here too, so that the cell's own text is the document's (Document.from_text)
                 text = fold_radicals(raw.text.replace("\n", " ").replace("\t", " "))
                 s, e = self._put(text)
                 out_row.append(Cell(text=text, start=s, end=e, row=r, col=c, rowspan=raw.rowspan, colspan=raw.colspan))
