@@ -2,7 +2,8 @@
 
 Readers keep the text as printed; matching runs on a normalised copy: full-width digits, letters and
 punctuation folded to half width (ＮＦＫＣ per character), spaces removed between CJK characters and
-digits ("社会公 益组织" -> "社会公益组织", "全年组织 4 次" -> "全年组织4次"), and a line break
+digits or Latin words ("社会公 益组织" -> "社会公益组织", "全年组织 4 次" -> "全年组织4次", "利用 LED 屏" ->
+"利用LED屏"), and a line break
 inside a wrapped label or sentence removed when neither side ends a sentence. Every normalised character
 knows the reader offset it came from, so a match in the normalised text maps back to a span.
 """
@@ -101,9 +102,16 @@ _JOINS_AFTER = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "%）)”
 _JOINS_BEFORE = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "（(“%")
 
 
+_LATIN = _PerChar(lambda ch: ch.isascii() and ch.isalpha())
+
+
 def _joinable(prev: str, nxt: str) -> bool:
-    """Is the whitespace between prev and nxt (non-space characters) an artefact to drop?"""
-    return _JOINS_AFTER[prev] and _JOINS_BEFORE[nxt] and not (prev.isdigit() and nxt.isdigit())
+    """Is the whitespace between prev and nxt (non-space characters) an artefact to drop? Between CJK
+    characters and digits or the marks around them, and between CJK and a Latin word set apart in
+    Chinese text ("利用 LED 屏": the text of a word processor's PDF); never between two Latin words."""
+    if _JOINS_AFTER[prev] and _JOINS_BEFORE[nxt] and not (prev.isdigit() and nxt.isdigit()):
+        return True
+    return (is_cjk(prev) and _LATIN[nxt]) or (_LATIN[prev] and is_cjk(nxt))
 
 
 @dataclass
@@ -145,8 +153,9 @@ def _run_check(ws: str) -> re.Pattern:
     to white space) and is longer than one character, or at the start or end of the text, or between
     two characters that could make it an artefact."""
     w = f"[{ws}]"
-    after = rf"[^\x00-\x7f]{w}|[0-9%),]{w}"  # every character that _JOINS_AFTER takes, and more; then the run
-    before = r"[^\x00-\x7f]|[0-9(%]"  # every character that _JOINS_BEFORE takes, and more
+    # every character that _joinable may join after (before), and more
+    after = rf"[^\x00-\x7f]{w}|[0-9%),A-Za-z]{w}"
+    before = r"[^\x00-\x7f]|[0-9(%A-Za-z]"
     return re.compile(rf"{w}(?<!{w}{w})(?:{w}+|(?<=\A{w})|\Z|(?<={after})(?={before}))")
 
 

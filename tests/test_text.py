@@ -53,3 +53,14 @@ def test_radical_code_points_read_as_the_characters_they_print():
     assert len(fold_radicals(printed)) == len(printed)  # one for one: offsets hold
     assert Document.from_text(printed).text == fold_radicals(printed)
     assert fold_radicals("⺠") == "民" and to_halfwidth("人⺠") == "人民"
+
+
+def test_a_latin_word_set_apart_in_chinese_text_joins_it():
+    # pdftotext of a word processor's PDF sets Latin words apart from Chinese: "利用 LED 屏" must read as
+    # the page's "利用LED屏" (a metric's subject), while two Latin words keep their space
+    from gainlp.text import normalize
+
+    for shortcut in (True, False):
+        assert normalize("利用 LED 屏全天候滚动播放", shortcut=shortcut).text == "利用LED屏全天候滚动播放"
+        assert normalize("用 Microsoft Word 编辑", shortcut=shortcut).text == "用Microsoft Word编辑"
+        assert normalize("下载 APP\n共 5 个", join_lines=True, shortcut=shortcut).text == "下载APP共5个"
