@@ -6,11 +6,15 @@ Pages: the dev set's published pages (../shared/data/dev/*-page.html), the seeds
 ``--corpus``, every report of a folder of texts written as a page the same way (the real prose of the
 corpus, its tables as the official grid holding what the rules read from the text). Forms, each
 made by the real program (gainlp.convert): the page printed to PDF by headless Chromium, that PDF's
-``pdftotext -layout`` text, and a DOCX saved by LibreOffice. Per form: table cells equal to the page's
+``pdftotext -layout`` text, a DOCX saved by LibreOffice, and that DOCX exported to PDF by LibreOffice as an
+office publishes its report ("office pdf", and its pdftotext text). Per form: table cells equal to the page's
 (null where the page has a number counts as not equal, a different number as wrong), and agency, year,
 template and section titles equal, and the narrative metrics (subject, value, unit) the same.
+Besides the pages, ``--office`` synthetic reports written into the official DOCX form are exported to PDF
+by LibreOffice (narrow cells that wrap big numbers, a 总计 cell set at the top of a tall row, digits set
+apart from Chinese), and that PDF and its pdftotext text are compared with the DOCX's record.
 
-    .venv/bin/python benchmarks/cross_format.py [--synth 4] [--corpus ../shared/data/corpus/pingtan] [--out …]
+    .venv/bin/python benchmarks/cross_format.py [--synth 4] [--office 20] [--corpus ../shared/data/corpus/pingtan] [--out …]
 
 Writes a table and the JSON; exit status 1 when any form states a number the page does not.
 """
@@ -27,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import gainlp  # noqa: E402
-from gainlp.convert import html_to_docx, html_to_pdf, pdf_to_text  # noqa: E402
+from gainlp.convert import docx_to_pdf, html_to_docx, html_to_pdf, pdf_to_text  # noqa: E402
 from gainlp.template import TABLE_NAMES  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -91,8 +95,28 @@ def make_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[
         printed.write_text(page.read_text(encoding="utf-8").replace(
             "<head>", f"<head><style>@page {{ size: {page_size}; margin: 10mm; }}</style>", 1), encoding="utf-8")
     pdf = html_to_pdf(printed, workdir / f"{page.stem}.pdf")
-    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"),
-            "docx": html_to_docx(page, workdir / f"{page.stem}.docx")}
+    docx = html_to_docx(page, workdir / f"{page.stem}.docx")
+    office_pdf = docx_to_pdf(docx, workdir / f"{page.stem}.office.pdf")
+    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"), "docx": docx,
+            "office pdf": office_pdf,
+            "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt")}
+
+
+def office_forms(workdir: Path, n: int) -> list[tuple[str, Path]]:
+    """(id, DOCX) of ``n`` synthetic reports written into the official form (gainlp.synth.files.to_docx:
+    the State Council's blank 2021 DOCX filled in; a 2019-template report gets the same grid built), half
+    of each template: the document an office writes before it exports its PDF."""
+    from gainlp.synth import generate
+    from gainlp.synth.files import to_docx
+
+    out = []
+    for template in ("2019", "2021"):
+        k = n // 2 if template == "2019" else n - n // 2
+        for r in generate(k, seed=23, templates=[template], noise=0.0):
+            docx = workdir / f"form-{r.id}-{template}.docx"
+            docx.write_bytes(to_docx(r))
+            out.append((docx.stem, docx))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--page-size", default=None, help="print the PDFs on this paper (CSS @page size: A5, B5, …)")
     ap.add_argument("--corpus", type=Path, default=None,
                     help="also every report of this folder of texts (../shared/data/corpus/pingtan), as a page")
+    ap.add_argument("--office", type=int, default=20,
+                    help="synthetic reports in the official DOCX form, exported to PDF by LibreOffice")
     ap.add_argument("--model", default=None, help="a model folder, or 'auto'; default: rules only")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "cross_format.json")
     args = ap.parse_args(argv)
@@ -112,9 +138,17 @@ def main(argv: list[str] | None = None) -> int:
             results[pid] = {}
             for form, path in make_forms(page, workdir, args.page_size).items():
                 results[pid][form] = compare(page_rec, gainlp.extract(path, model=args.model))
+        for pid, docx in office_forms(workdir, args.office):
+            # the form's own record is the reference: its cells are read off the DOCX's grid
+            form_rec = gainlp.extract(docx, model=args.model)
+            pdf = docx_to_pdf(docx, workdir / f"{pid}.pdf")
+            results[pid] = {"office pdf": compare(form_rec, gainlp.extract(pdf, model=args.model)),
+                            "office pdftotext": compare(form_rec, gainlp.extract(
+                                pdf_to_text(pdf, workdir / f"{pid}.pdftotext.txt"), model=args.model))}
     totals = defaultdict(lambda: defaultdict(int))  # (pages, form) -> counts
     for pid, per_form in results.items():
-        group = "corpus" if pid.startswith("corpus-") else "dev, seeds, synthetic"
+        group = ("corpus" if pid.startswith("corpus-") else "official form (DOCX)" if pid.startswith("form-")
+                 else "dev, seeds, synthetic")
         for form, r in per_form.items():
             t = totals[f"{group}: {form}"]
             for k in ("cells", "same", "wrong", "null", "zero_for_blank", "metrics", "metrics_same", "metrics_extra"):

@@ -1,13 +1,15 @@
 """The real converters that turn a report page into the other forms users meet it in.
 
 Reports reach users as the published web page, as that page printed to PDF by a browser, as the
-``pdftotext -layout`` text of such a PDF, and as a DOCX saved from the page. The tests and benchmarks
+``pdftotext -layout`` text of such a PDF, as a DOCX saved from the page, and as the PDF an office exports
+from its DOCX. The tests and benchmarks
 make those forms with the same programs (Debian packages, installed by scripts/setup-system.sh):
 
 * :func:`html_to_pdf`: headless Chromium ``--print-to-pdf`` (site menus, page breaks and repeated table
   header rows as a browser prints them);
 * :func:`pdf_to_text`: poppler's ``pdftotext -layout``;
 * :func:`html_to_docx`: LibreOffice Writer, ``soffice --headless --convert-to docx``;
+* :func:`docx_to_pdf`: LibreOffice Writer's PDF export of a DOCX, as offices make the PDFs they publish;
 * :func:`pdf_to_images`: poppler's ``pdftoppm`` (page images, for scans).
 
 Each raises :class:`ConversionError` (one line naming the file) when the program is missing or fails.
@@ -83,20 +85,26 @@ def pdf_to_images(src: Path, prefix: Path, dpi: int = 150, timeout: int = DEFAUL
 
 def html_to_docx(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
     """A DOCX saved from an HTML page by LibreOffice Writer."""
+    return _soffice(src, dst, "docx:MS Word 2007 XML", "HTML to DOCX", timeout)
+
+
+def docx_to_pdf(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """A PDF exported from a DOCX by LibreOffice Writer, as an office exports its report: the table's
+    header rows repeat on every page, and a row can break across pages."""
+    return _soffice(src, dst, "pdf:writer_pdf_Export", "DOCX to PDF", timeout)
+
+
+def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path:
     if shutil.which("soffice") is None:
-        raise ConversionError(f"{src}: HTML to DOCX: LibreOffice is not installed "
-                              f"(apt-get install libreoffice-writer-nogui)")
+        raise ConversionError(f"{src}: {what}: LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
     with tempfile.TemporaryDirectory(prefix="gainlp-soffice-") as tmp:
         out = Path(tmp) / "out"
         # a profile of its own: two conversions at once would otherwise wait on one another's lock
         _run(["soffice", f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
-              "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)], src, "HTML to DOCX", timeout)
-        made = out / (Path(src).stem + ".docx")
+              "--convert-to", target, "--outdir", str(out), str(src)], src, what, timeout)
+        made = out / (Path(src).stem + "." + target.split(":")[0])
         if not made.is_file():
-            raise ConversionError(f"{src}: HTML to DOCX: LibreOffice wrote no DOCX")
+            raise ConversionError(f"{src}: {what}: LibreOffice wrote no {target.split(':')[0].upper()}")
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(made), dst)
     return dst
-
-
-__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "missing", "chromium"]

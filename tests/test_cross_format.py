@@ -3,8 +3,9 @@
 Pages: the dev set's two published pages (a provincial portal: menus, breadcrumb, share widget around the
 report), a seed and four scraped corpus reports written as portal pages (gainlp.synth.files.record_page)
 and a synthetic portal page of each template. Forms (gainlp.convert, the Debian programs scripts/setup-system.sh installs): the page
-printed to PDF by headless Chromium, that PDF's ``pdftotext -layout`` text, and a DOCX saved by
-LibreOffice. Each form's record must equal the page's: every table cell, agency, year, template and
+printed to PDF by headless Chromium, that PDF's ``pdftotext -layout`` text, a DOCX saved by
+LibreOffice, and that DOCX exported to PDF by LibreOffice (an office's PDF: narrow label cells, header rows
+repeated on each page, rows broken across pages) with its ``pdftotext -layout`` text. Each form's record must equal the page's: every table cell, agency, year, template and
 section titles. benchmarks/cross_format.py runs the same comparison over more pages.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import pytest
 
 import gainlp
-from gainlp.convert import html_to_docx, html_to_pdf, missing, pdf_to_text
+from gainlp.convert import docx_to_pdf, html_to_docx, html_to_pdf, missing, pdf_to_text
 
 from .conftest import SHARED
 
@@ -53,12 +54,14 @@ def forms(pages, tmp_path_factory):
     made = {}
     for pid, page in pages.items():
         pdf = html_to_pdf(page, work / f"{pid}.pdf")
-        made[pid] = {"pdf": pdf, "pdftotext": pdf_to_text(pdf, work / f"{pid}.txt"),
-                     "docx": html_to_docx(page, work / f"{pid}.docx")}
+        docx = html_to_docx(page, work / f"{pid}.docx")
+        office = docx_to_pdf(docx, work / f"{pid}.office.pdf")
+        made[pid] = {"pdf": pdf, "pdftotext": pdf_to_text(pdf, work / f"{pid}.txt"), "docx": docx,
+                     "office pdf": office, "office pdftotext": pdf_to_text(office, work / f"{pid}.office.txt")}
     return made
 
 
-@pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx"])
+@pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx", "office pdf", "office pdftotext"])
 def test_every_form_gives_the_pages_record(pages, forms, form):
     for pid, page in pages.items():
         want = gainlp.extract(page, model=None)

@@ -307,6 +307,19 @@ def test_signature_whose_year_a_pdf_printed_on_the_next_line():
     assert meta.published is None
 
 
+def test_signature_name_the_line_broke_inside():
+    # pdftotext of a PDF an office exported from its DOCX: section 六 and the signature run on in one
+    # paragraph, and the line breaks inside the publisher's name (read before: 苏平片区管理局)
+    text = ("（一）总体情况\n   2020年，本局推进公开。\n"
+            "处室做好公开工作，保障政府信息公开有质有量。六、其他需要报告的事项暂无平潭综合实验区\n"
+            "苏平片区管理局 2021 年 1 月 26 日\n")
+    meta = find_metadata(Document.from_text(text))
+    assert (meta.agency, meta.published) == ("平潭综合实验区苏平片区管理局", "2021-01-26")
+    # a name of its own on the line before (two publishers sign) is no first half
+    two = text.replace("六、其他需要报告的事项暂无平潭综合实验区\n", "六、其他需要报告的事项暂无。\n平潭综合实验区经济发展局\n")
+    assert find_metadata(Document.from_text(two)).agency != "平潭综合实验区经济发展局苏平片区管理局"
+
+
 def test_headings_pdftotext_wraps_runs_on_or_splits_from_their_numeral():
     long_line = "在监督保障方面，根据信息公开类别，由办公室对信息公开任务进行分解，要求各处室指定专人对接负责，确保及时准确。"
     text = ("一、总体情况\n" + long_line + "二、主动公开\n"  # the heading wraps inside a paragraph

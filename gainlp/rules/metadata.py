@@ -327,12 +327,32 @@ def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found
             prev, ppos = lines[k - 1]
             name = _agency_name(prev.strip(), vocab, place=True)
             pos = ppos
+        elif name is not None and k > 0:
+            # "…事项暂无平潭综合实验区 / 苏平片区管理局 2021年1月26日": the line broke inside the name
+            prev, ppos = lines[k - 1]
+            fuller = _wrapped_name(prev, name, vocab)
+            if fuller is not None:
+                name, pos = fuller, ppos
         if name:
             agency = _locate(doc, name, pos)
         break
     if date is None:
         return _signature_in_line(doc, vocab)
     return agency, date
+
+
+_WRAPPED_LINE_MIN = 20  # a line this long that runs on without punctuation may have broken inside a name
+
+
+def _wrapped_name(prev: str, name: str, vocab: MetadataVocab) -> str | None:
+    """The fuller name when a signature's name opens its line and the line before, a full line of running
+    text, ends with the name's first characters; None when it does not."""
+    prev = prev.strip()
+    tail = _NAME_BEFORE_DATE.search(prev)
+    if len(prev) < _WRAPPED_LINE_MIN or tail is None or _agency_name(tail.group(1)[-_AGENCY_MAX_LEN:], vocab):
+        return None  # a short line, punctuation at its end, or a name of its own (two signatures)
+    fuller = _agency_name(_after_breaks(_after_page_words(tail.group(1) + name), vocab), vocab, place=True)
+    return fuller if fuller and len(fuller) > len(name) and fuller.endswith(name) else None
 
 
 _SIGNATURE_TAIL = 400  # a signature printed at the end of a running line stands in its last characters
