@@ -458,3 +458,181 @@ def test_one_rows_values_below_the_labels_of_two_rows_are_nobodys():
     assert set(v["other_overdue_correction"].values()) == {None} and set(v["other_overdue_fee"].values()) == {None}
     assert v["other_other"]["total"] == 1 and v["not_processed_confirmation"]["total"] == 0
     assert any("whose they are the text does not say" in w for w in t.warnings)
+
+
+def test_labels_wrapped_in_a_narrow_column_name_their_rows():
+    # pdftotext of a page printed on A5: the row labels wrap every 5 characters, a row's first line is
+    # too short to name it alone, its number is printed on a line of its own between the label's two
+    # lines, and the first value stands beside the first line; a group label's line runs into a row
+    # label's last character ("不予公 密"). Before, none of these rows was found and every value went to
+    # the row above: "91 values for 7 columns; left null"
+    text = """三、本 （一）予以公开    6    0   0   0   0   0   6
+年度办
+理结果 （二）部分公开（区分
+    处理的，只计这一情 8     1   0   0   0   0   9
+    形，不计其他情形）
+    （三） 1.属于国家秘 1
+    不予公 密           0   0   0   0   0   1
+
+    开
+        2.其他法律行
+        政法规禁止公 2    0   0   0   0   0   2
+        开
+         危及“三安 3
+        3.
+        全一稳定”       0   0   0   0   0   3
+
+
+
+         保护第三方 4
+        4.
+        合法权益        0   0   0   0   0   4
+         属于三类内 5
+        5.
+        部事务信息       0   0   0   0   0   5
+     本机关不掌
+    1.
+    握相关政府信 7    0   0   0   0   0   7
+    息
+（四） 2.没有现成信
+无法提 息需要另行制 0    0   0   0   0   0   0
+供 作
+"""
+    layout, toks = tokens_from_text(text, 0)
+    t = _read(toks, "applications")
+    v = t.values()
+    assert v["partially_granted"]["total"] == 9 and v["partially_granted"]["commercial"] == 1
+    for key, n in (("withheld_state_secret", 1), ("withheld_law_prohibited", 2), ("withheld_security_stability", 3),
+                   ("withheld_third_party", 4), ("withheld_internal_affairs", 5), ("unavailable_not_held", 7)):
+        assert v[key] == {"natural_person": n, "commercial": 0, "research": 0, "social_welfare": 0,
+                          "legal_services": 0, "other_org": 0, "total": n}, key
+    assert v["unavailable_needs_creation"]["total"] == 0
+    assert not any("values for 7 columns" in w for w in t.warnings)
+
+
+def test_a_short_label_line_names_a_row_only_after_that_rows_own_number():
+    from gainlp.rules.tables import _matcher, printed_numeral
+    from gainlp.template import label_key, load_spec
+
+    m = _matcher(load_spec().table("applications", "2021"))
+
+    def row(label):
+        i = m.row(label_key(label), 0, printed_numeral(label))
+        return None if i is None else m.layout.rows[i].key
+
+    assert row("1.属于国家秘") == "withheld_state_secret"
+    assert row("属于国家秘") is None  # five characters, no number: too short to say
+    assert row("2.属于国家秘") is None  # another row's number
+    assert row("1.本机关不掌") == "unavailable_not_held"
+    assert row("2.没有现成信") == "unavailable_needs_creation"
+    assert row("3.危及“三") == "withheld_security_stability"
+    assert row("1.属于") is None  # shorter than three, and the next row numbered 1 is 一、本年新收…
+    # a label cell two characters wide ("1.属" / "于国" / "家秘" / "密"): the next row with the number
+    after = m.layout.rows.index(next(r for r in m.layout.rows if r.key == "partially_granted"))
+    assert m.layout.rows[m.row(label_key("1.属"), after, 1)].key == "withheld_state_secret"
+    assert m.row(label_key("2.属"), after, 2) is None  # row 2 is 其他法律…
+
+
+def test_a_row_label_beside_a_group_labels_line_names_its_row():
+    # pdftotext of an A5 page: the group label's second line stands before row 4's label on one line,
+    # and the label's last character moved to its front; the row label alone is near enough to name it
+    text = """     2.重复申请        0 0 0 0 0 0 0
+
+（五）不 3.4.要求提供公开出版物 1 0 0 0 0 0 1
+
+予处理 请无正当理由大量反复申 2 0 0 0 0 0 2
+     5.要求行政机关确认或重
+     新出具已获取信息      3 0 0 0 0 0 3
+"""
+    layout, toks = tokens_from_text(text, 0)
+    v = _read(toks, "applications").values()
+    assert v["not_processed_publication"]["total"] == 1
+    assert v["not_processed_excessive"] == {"natural_person": 2, "commercial": 0, "research": 0, "social_welfare": 0,
+                                            "legal_services": 0, "other_org": 0, "total": 2}
+    assert v["not_processed_confirmation"]["total"] == 3
+
+
+# pdftotext of the official DOCX form exported to PDF by LibreOffice (an office's PDF): each of these was
+# read as a wrong number before
+
+def test_a_rows_total_printed_on_the_line_above_its_other_cells():
+    # the 总计 cell is set at the top of a tall row, the others at its middle: read as printed, 49 went
+    # to 自然人 and every cell one column right; by where they stand the row's sum holds
+    text = """三、本 （一）予以公开                 494     147   5      18   77    53    794
+年度办 （二）部分公开（区分处理的，只计这一情                                           49
+                            34      9     0      2    1     3
+理结果 形，不计其他情形）
+   （三）不 1.属于国家秘密            2       0     0      0    0     0     2
+"""
+    layout, toks = tokens_from_text(text, 0)
+    v = _read(toks, "applications").values()
+    assert v["partially_granted"] == {"natural_person": 34, "commercial": 9, "research": 0, "social_welfare": 2,
+                                      "legal_services": 1, "other_org": 3, "total": 49}
+    # with blank marks no sum can tell the two orders apart: the 6 is no 自然人, both cells stay null
+    text = """年度办 （二）部分公开（区分处理的，只计这一情                                     6
+                            ／     ／    ／     ／    ／    ／
+理结果 形，不计其他情形）
+"""
+    layout, toks = tokens_from_text(text, 0)
+    t = _read(toks, "applications")
+    cells = t.cells["partially_granted"]
+    assert cells["natural_person"].value is None and cells["total"].value is None
+    assert cells["total"].candidates == [6] and cells["natural_person"].candidates == [6]
+
+
+def test_numbers_wrapped_in_narrow_cells_leave_their_rows_null():
+    # "1,969" wraps to "1,96" / "9": the first halves stand above the row's label, the rest below it;
+    # "1,459" wraps beside a group label. Before: 一's cells read as 153 84 443 222 9 3 4, 予以公开's 总计 as 9
+    text = """                              1,96    1,10                           3,97
+一、本年新收政府信息公开申请数量                             153    84   443   222
+                              9       3                              4
+二、上年结转政府信息公开申请数量              0       0      0      1    0     0     1
+三、本                                                                  1,45
+      （一）予以公开                 721     421    51     25   157   84
+年度办                                                                  9
+"""
+    layout, toks = tokens_from_text(text, 0)
+    t = _read(toks, "applications")
+    v = t.values()
+    assert set(v["new_received"].values()) == {None}
+    assert any("printed above its label" in w for w in t.warnings)
+    assert v["granted"]["total"] is None and v["granted"]["natural_person"] is None
+    assert v["carried_over"]["total"] in (1, None)  # the 1,459 beside 三、本 may overflow its row: null
+
+
+def test_digits_set_apart_in_a_caption_date_are_no_cells():
+    # "（统计数据截至 2022 年 12 月 31 日）": the 31 was read as the review table's first cell
+    text = """     （统计数据截至 2022 年 12 月 31 日）
+          行政复议                                           行政诉讼
+1    0    0      0    1    0    0    0       1       1        0        0        0    1        1
+"""
+    layout, toks = tokens_from_text(text, 0)
+    assert [t.text for t in toks if t.kind == "value"][:3] == ["1", "0", "0"]
+    v = _read(toks, "review_litigation").values()
+    assert v["reconsideration"]["upheld"] == 1 and v["reconsideration"]["total"] == 1
+
+
+def test_two_numbers_under_three_columns_of_table_two_are_not_split():
+    # 规章 prints 1, a blank and 12: read before as 1, 1, 2 (the 12 taken for digits run together)
+    text = """   信息内容              本年制发件数       本年废止件数         现行有效件数
+     规章        1                            12
+  行政规范性文件      5                            5
+"""
+    layout, toks = tokens_from_text(text, 0)
+    t = _read(toks, "active_disclosure")
+    v = t.values()
+    assert v["regulations"] == {"issued": None, "abolished": None, "in_force": None}
+    assert 12 in t.cells["regulations"]["in_force"].candidates
+
+
+def test_a_change_printed_with_its_sign_word_set_apart():
+    # "减 13": the PDF's text sets the digits apart from the sign word; read before as +13
+    text = """信息内容        上一年项目数量      本年增/减       本年处理决定数量
+行政许可        91           增 2           4
+其他对外管理服务    24           减 13        0
+事项
+"""
+    layout, toks = tokens_from_text(text, 0)
+    v = _read(toks, "active_disclosure", "2019").values()
+    assert v["licensing"]["change"] == 2 and v["other_services"]["change"] == -13
+    assert v["other_services"]["prev_count"] == 24 and v["other_services"]["decisions"] == 0

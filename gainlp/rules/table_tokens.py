@@ -276,7 +276,36 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 toks.extend(line_toks)
                 folded = to_halfwidth(ln)
                 depth = max(0, depth + folded.count("(") - folded.count(")"))
+        toks = _join_wrapped_numbers(toks)
     return layout, toks
+
+
+_CUT_GROUP = re.compile(r"\d{1,3}(?:,\d{3})*,(\d{1,2})")  # "1,45": a number with its last group cut short
+WRAP_SLACK = 2  # characters a wrapped number's rest may stand off its start
+
+
+def _join_wrapped_numbers(toks: list[Token]) -> list[Token]:
+    """A number a narrow cell wrapped ("1,45" / "9" for 1,459) is one number again: the rest is the first
+    number standing under it on a later line whose digits complete the cut group. Without the join the
+    rest reads as a cell of its own."""
+    out = list(toks)
+    for i, tok in enumerate(out):
+        m = _CUT_GROUP.fullmatch(to_halfwidth(tok.text)) if tok.kind == "value" and tok.x is not None else None
+        if m is None:
+            continue
+        later = False
+        for j in range(i + 1, len(out)):
+            t = out[j]
+            later = later or t.row_break
+            if later and t.kind == "value" and t.x is not None and abs(t.x - tok.x) <= WRAP_SLACK:
+                rest = to_halfwidth(t.text)
+                if rest.isdigit() and len(m.group(1)) + len(rest) == 3:
+                    tok.text = tok.text + rest
+                    tok.value = parse_cell_number(to_halfwidth(tok.text))[1]
+                    tok.glued = tok.value is None
+                    del out[j]
+                break
+    return out
 
 
 # ------------------------------------------------------------------------------------------ splitting
@@ -320,9 +349,9 @@ def _split_vocab() -> _SplitVocab:
 
 
 # one printed number, or the first of digits run together ("0000000", "46-17166"); a sign only right
-# before a digit
-_NUM = re.compile(r"(?:[减增+\-](?=\d))?\d+(?:,\d+)*(?:\.\d+)?")
-_SINGLE = re.compile(r"[减增+\-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?")  # exactly one number
+# before a digit, or 减 / 增 one space before it ("减 13": a word processor's PDF sets digits apart)
+_NUM = re.compile(r"(?:[减增] ?(?=\d)|[+\-](?=\d))?\d+(?:,\d+)*(?:\.\d+)?")
+_SINGLE = re.compile(r"(?:[减增] ?|[+\-])?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?")  # exactly one number
 _MARK = re.compile(r"[/／\\—–－\-]+")
 _OTHER = re.compile(r"[^\d\s/／\\—–－\-减增+]+")
 _SPACE_RUN = re.compile(r"\s+")
@@ -478,6 +507,23 @@ def _cut_segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
 _cached_segments = lru_cache(maxsize=8192)(_cut_segments)
 
 
+def _spaced_date_part(folded: str, s: int, e: int) -> bool:
+    """Is the number at s:e part of a date printed with spaces around its digits ("截至 2022 年 12 月 31
+    日": pdftotext of a PDF a word processor made sets Latin digits apart)? A year before " 年", a month
+    after 年 before " 月", a day after 月 before " 日"."""
+    if folded[e : e + 1] != " " or e + 1 >= len(folded):
+        return False
+    unit, before = folded[e + 1], folded[:s].rstrip(" ")[-1:]
+    number = folded[s:e]
+    if unit == "年":
+        return bool(re.fullmatch(r"(?:19|20)\d\d", number))
+    if unit == "月":
+        return before == "年" and number.isdigit() and 1 <= int(number) <= 12
+    if unit == "日":
+        return before == "月" and number.isdigit() and 1 <= int(number) <= 31
+    return False
+
+
 def split_text(text: str, start: int, row_break: bool = False, opened: bool = False) -> list[Token]:
     """Label and value tokens of a stretch of table text, wherever its labels and numbers stand.
 
@@ -580,7 +626,7 @@ def split_text(text: str, start: int, row_break: bool = False, opened: bool = Fa
                 label_from = cut
                 pos = e
                 continue
-        if nxt in ("年", "月", "日", "号"):
+        if nxt in ("年", "月", "日", "号") or _spaced_date_part(folded, s, e):
             year = _YEAR_TAIL.search(folded[s:e]) if nxt == "年" else None
             if year and year.start() > 0:  # "…0000002" then "2025年，我局…"
                 add_value(s, s + year.start())

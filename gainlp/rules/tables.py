@@ -31,6 +31,7 @@ from gainlp.rules.run_together import Readings, row_readings
 from gainlp.rules.solve import Open, settled, solve
 from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
+    NUMBERED_PREFIX_MIN_LEN,
     PREFIX_MIN_LEN,
     TABLE_NAMES,
     Bound,
@@ -164,8 +165,27 @@ class _Matcher:
                 if v in key:
                     hit = i
                     break
-        if hit is not None or len(key) < PREFIX_MIN_LEN:
+        if hit is not None:
             return hit
+        if len(key) < PREFIX_MIN_LEN:
+            # a shorter first line names a row only after that row's own printed number: any row with
+            # that number from the cursor on, or, for a line of one or two characters ("1.属" / "于国" /
+            # "家秘" / "密": a label cell two characters wide), the next row with that number
+            if numeral is None:
+                return None
+            if len(key) >= NUMBERED_PREFIX_MIN_LEN:
+                return min((i for i in self._prefixed(key, cursor) if self.numerals[i] == numeral), default=None)
+            nxt = next((i for i in range(cursor, len(self.rows)) if self.numerals[i] == numeral), None)
+            if nxt is not None and any(len(v) > len(key) and v.startswith(key) for v in self.layout.rows[nxt].labels):
+                return nxt
+            return None
+        rows = self._prefixed(key, cursor)
+        if rows:
+            return min(rows)
+        return self.near(key, cursor)
+
+    def _prefixed(self, key: str, cursor: int) -> list[int]:
+        """The rows from ``cursor`` on with a label that starts with the key and goes on."""
         # the variants that start with the key lie together in sorted order, from where the key would be
         rows = []
         for k in range(bisect_left(self.sorted_variants, (key, -1)), len(self.sorted_variants)):
@@ -174,9 +194,7 @@ class _Matcher:
                 break
             if len(v) > len(key) and i >= cursor:
                 rows.append(i)
-        if rows:
-            return min(rows)
-        return self.near(key, cursor)
+        return rows
 
     def near(self, key: str, cursor: int) -> int | None:
         """One of the next rows whose label the key spells with a character or two out of place
@@ -297,6 +315,14 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
 
     waiting: list[tuple[int, Token]] = []  # row labels printed one after another before their values
     doubtful: list[tuple[list, list[Token]]] = []  # (rows, values): values that any of these rows may own
+    # the last label line that named nothing, with the values list of then and how long it was: the first
+    # line of a label wrapped in a narrow column may be too short to name its row alone
+    fragment: tuple[Token, str, list[Token], int] | None = None
+    moved: list[Token] = []
+    # numbers no row took, printed since the last label: a line of them right above a row's label is
+    # part of that row's cells wrapped over lines ("1,96 / 一、本年新收… 153 84 / 9")
+    orphans: list[Token] = []
+    above: dict[str, list[Token]] = {}  # row key -> the numbers printed above its label
 
     def commit() -> None:
         nonlocal cursor, pending, values
@@ -354,15 +380,30 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                 commit()  # prose ends a table row
                 continue
             idx = m.row(key, cursor, printed_numeral(tok.text))
+            if idx is None:
+                idx = _piece_row(m, tok.text, cursor)
+            if idx is None and fragment is not None and tok.row_break and fragment[2] is values:
+                joined = _joined_row(m, fragment[1], tok.text, cursor, pending, len(values) - fragment[3])
+                if joined is not None:
+                    # "危及“三安 0 / 3. / 全一稳定” 0 0 …": the row's label is both lines, its values
+                    # start after the first
+                    idx, tok = joined, fragment[0]
+                    moved, values[:] = values[fragment[3]:], values[:fragment[3]]
             if idx is not None and pending is not None and idx == pending[0]:
+                fragment = None
                 continue  # the rest of the pending row's label, wrapped around its numbers
+            fragment = None
+            if idx is not None and orphans:
+                above[layout.rows[idx].key] = orphans
+            orphans = []
             if idx is not None:
                 if pending is not None and not values and idx > pending[0]:
                     waiting.append(pending)  # no values yet: they may follow both labels
                     pending = None
                 else:
                     commit()
-                pending, values = (idx, tok), []
+                pending, values = (idx, tok), moved
+                moved = []
                 continue
             header = m.is_header(key)
             if header and cursor > 0 and len(key) <= load_spec().exact_max_len:
@@ -380,16 +421,22 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                 waiting.clear()
                 if header:
                     table.label_tokens.append(tok)
+                continue
             # any other label (clause numbers, 信息内容, wrapped label ends, page headers) is passed over
+            fragment = (tok, key, values, len(values))
         else:
             if pending is None:
                 if not waiting:
+                    if not tok.blank:
+                        orphans.append(tok)
                     continue
                 pending = waiting.pop()  # values after a group label that stood between label and values
             # the values of labels printed one after another come one row after another
             n = sum(len(layout.rows[i].columns) for i, _ in waiting + [pending])
             if tok.row_break and len(values) >= n:
                 commit()
+                if not tok.blank:
+                    orphans.append(tok)
                 continue
             values.append(tok)
     commit()
@@ -409,6 +456,16 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             table.cells[row.key] = {c: Placed(None, vals[0], None, [vals[0].value]) for c in row.columns}
             table.cells_found.add(row.key)
             continue
+        if row.key in above and not soft:
+            printed = " ".join(v.text for v in above[row.key] + vals)
+            table.warnings.append(f"{table.name}.{row.key}: numbers printed above its label as well as beside it "
+                                  f"('{printed}': cells wrapped over lines); which are its cells the text does not "
+                                  f"say; left null")
+            cands = [v.value for v in vals] if len(vals) == n else [None] * n
+            table.cells[row.key] = {c: Placed(None, None, None, [v] if v is not None else None)
+                                    for c, v in zip(row.columns, cands)}
+            table.cells_found.add(row.key)
+            continue
         _place(table, row, vals, label_tok, soft=soft, pad=pad, columns=columns.get(n))
     for rows, vals in doubtful:
         printed = " ".join(v.text for v in vals)
@@ -420,6 +477,39 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             table.cells[r.key] = {c: Placed(None, None, None, [v] if v is not None else None)
                                   for c, v in zip(r.columns, cands)}
     return table
+
+
+def _line_pieces(line: str) -> list[str]:
+    """The pieces of a label line that pdftotext printed beside one another, when there are several
+    (a group label's line, then a row label's: "予处理 请无正当理由大量反复申")."""
+    pieces = line.split()
+    return pieces if len(pieces) > 1 else []
+
+
+def _piece_row(m: _Matcher, line: str, cursor: int) -> int | None:
+    """The first row one piece of a label line names, when the line as a whole named none; pieces no
+    longer than an exact-match label ("其他") are not tried alone."""
+    limit = load_spec().exact_max_len
+    for piece in _line_pieces(line):
+        key = label_key(piece)
+        if len(key) > limit:
+            idx = m.row(key, cursor, printed_numeral(piece))
+            if idx is not None:
+                return idx
+    return None
+
+
+def _joined_row(m: _Matcher, first: str, line: str, cursor: int, pending, after: int) -> int | None:
+    """The row a label's first line (``first``, a key that named nothing) and this line name together,
+    when it is a new one and no more values came after the first line than the row has columns. The line
+    may hold pieces of other columns beside the label's ("不予公 密": the group label's, then 国家秘密's
+    last character), so each piece is tried after the line as a whole."""
+    keys = [label_key(line)] + [label_key(p) for p in _line_pieces(line)]
+    for key in keys:
+        idx = m.row(first + key, cursor) if key else None
+        if idx is not None and (pending is None or idx != pending[0]) and after <= len(m.layout.rows[idx].columns):
+            return idx
+    return None
 
 
 def _total_positions(rows: list[tuple[int, list[Token]]]) -> dict[int, int]:
@@ -499,6 +589,15 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, so
               and all(v.x is not None and v.value is not None for v in values) else None)
     if placed is not None:
         cells = [Placed(t.value if t is not None else None, t) for t in placed]
+    elif len(values) == n and (by_x := _across_lines_by_x(values)) is not None:
+        # one row's values on two lines, and the first line's stand right of the next line's (pdftotext
+        # of an office's PDF: the 总计 cell set at the top of a tall row, the others at its middle):
+        # read in the order printed or by where they stand, whichever the table's sums allow
+        cells = [Placed(None, values[0]) for _ in row.columns]
+        keys = tuple(f"{row.key}.{c}" for c in row.columns)
+        table.opens.append(Open(f"{table.name}.{row.key}", keys, [tuple(v.value for v in vs) for vs in (values, by_x)],
+                                [tuple((v.start, v.end) for v in vs) for vs in (values, by_x)],
+                                " ".join(v.text for v in values), values[0].start, values[-1].end))
     elif _needs_reading(values, n, has_total):
         cells = _open(table, [f"{row.key}.{c}" for c in row.columns], values, f"{table.name}.{row.key}",
                       table.signed)
@@ -518,6 +617,18 @@ def _place(table: AssembledTable, row, values: list[Token], label_tok: Token, so
     table.found_rows = len(table.cells_found) + len(table.soft_labels)
 
 
+def _across_lines_by_x(values: list[Token]) -> list[Token] | None:
+    """A row's values in the order they stand left to right, when they are printed on more than one
+    line and that order is not the printed one; else None. Only numbers and blank marks with positions
+    count (text laid out in columns), each standing apart from the others."""
+    if any(v.x is None or (v.value is None and not v.blank) for v in values):
+        return None  # (in one line positions grow: a value left of the one before stands on a later line)
+    by_x = sorted(values, key=lambda v: v.x)
+    if by_x == values or any(b.x - a.x <= COLUMN_SLACK for a, b in zip(by_x, by_x[1:])):
+        return None
+    return by_x
+
+
 def _open(table: AssembledTable, cells: list[str], values: list[Token], label: str,
           signed: frozenset[str] = frozenset()) -> list[Placed]:
     """Digits run together over ``cells``: an open with every reading of the printed pieces, for the
@@ -525,11 +636,16 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
     which each row's 总计 is the sum of its other cells are listed instead; where even these are too many,
     the open settles nothing. A negative number reads only in a column that may be negative
     (``signed``): "-124" under three counts is a blank "-" and 124."""
-    readings = _readings(values, cells, signed)
+    # in a table with no sums across its rows, nothing could tell digits run together from blank cells
+    # when the pieces are printed apart ("1 12"; not a run of digits cut in pieces, "2135" as 2 / 135)
+    printed = [v for v in values if not v.blank]
+    spare = (table.name in _NO_ROW_SUMS and len(printed) > 1
+             and all(b.start > a.end for a, b in zip(printed, printed[1:])))
+    readings = _readings(values, cells, signed, spare)
     if not readings.found:  # padding blanks of merged cells: try without them
         printed = [v for v in values if not v.blank]
         if len(printed) < len(values):
-            values, readings = printed, _readings(printed, cells, signed)
+            values, readings = printed, _readings(printed, cells, signed, spare)
     first, last = values[0], values[-1]
     spans = [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
              for _, sps in readings.found]
@@ -541,7 +657,8 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
     return [Placed(None, first) for _ in cells]
 
 
-def _readings(values: list[Token], cells: list[str], signed: frozenset[str] = frozenset()) -> Readings:
+def _readings(values: list[Token], cells: list[str], signed: frozenset[str] = frozenset(),
+              spare_blanks: bool = False) -> Readings:
     """The readings of a row's tokens over ``cells``; spans as (token index, start, end) in the token's
     text. A reading with a negative number in a column that cannot be negative is dropped. One number
     alone in a row with a 总计 may also be that 总计 alone."""
@@ -552,7 +669,7 @@ def _readings(values: list[Token], cells: list[str], signed: frozenset[str] = fr
             and _digits(values[0]) < len(cells)):
         found.append(((None,) * (len(cells) - 1) + (values[0].value,), (None,) * (len(cells) - 1) + ((0, 0, len(values[0].text)),)))
     for pieces, owners in _piece_variants(values):
-        got = _readings_of(pieces, cells)
+        got = _readings_of(pieces, cells, spare_blanks)
         complete &= got.complete
         for vals, spans in got.found:
             if all(vals[k] is None or vals[k] >= 0 for k in unsigned):
@@ -572,10 +689,18 @@ def _piece_variants(values: list[Token]):
         yield base[:k] + [None, base[k][1:]] + base[k + 1:], owners[:k] + [(k, 0), (k, 1)] + owners[k + 1:]
 
 
-def _readings_of(pieces: list, cells: list[str]) -> Readings:
+def _readings_of(pieces: list, cells: list[str], spare_blanks: bool = False) -> Readings:
+    """``spare_blanks``: pieces printed apart may also stand beside cells printed as nothing ("1 12"
+    under three columns: 1, 1, 2 or 1, blank, 12 or …), not only be digits run together."""
     # fewer digits and markers than cells: the cells printed blank, wherever they stand
     capacity = sum(1 if p is None else p if isinstance(p, int) else sum(ch.isdigit() for ch in p) for p in pieces)
     missing = max(0, len(cells) - capacity)
+    if spare_blanks and len(pieces) < len(cells) - missing:
+        found = Readings([], True)
+        for k in range(missing, len(cells) - len(pieces) + 1):
+            more = row_readings(pieces, len(cells), missing=k)
+            found = Readings(found.found + more.found, found.complete and more.complete)
+        return found
     found = row_readings(pieces, len(cells), missing=missing)
     if found.complete:
         return found

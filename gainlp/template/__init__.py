@@ -211,6 +211,8 @@ def label_matches(key: str, variants: tuple[str, ...], exact_max_len: int | None
 
 
 PREFIX_MIN_LEN = 6  # a shorter key is never taken for the first line of a wrapped label
+# ... unless the row's own number is printed before it ("1.属于国家秘", "3.危及“三": a label cell a few characters wide)
+NUMBERED_PREFIX_MIN_LEN = 3
 
 
 def label_prefix_of(key: str, variants: tuple[str, ...], min_len: int = PREFIX_MIN_LEN) -> bool:
@@ -322,5 +324,6 @@ def detect_template(text: str, year: int | None = None, folded: bool = False) ->
 
 __all__ = [
     "Bound", "Labelled", "RowSpec", "ProseCheck", "TableLayout", "TableSpec", "SectionSpec", "Spec", "TEMPLATES", "TABLE_NAMES",
-    "label_key", "line_keys", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN", "load_spec", "detect_template",
+    "label_key", "line_keys", "label_matches", "label_prefix_of", "PREFIX_MIN_LEN",
+    "NUMBERED_PREFIX_MIN_LEN", "load_spec", "detect_template",
 ]
