@@ -623,6 +623,19 @@ def test_two_numbers_under_three_columns_of_table_two_are_not_split():
     v = t.values()
     assert v["regulations"] == {"issued": None, "abolished": None, "in_force": None}
     assert 12 in t.cells["regulations"]["in_force"].candidates
+    # no other row shows a blank cell, but wide gaps part the numbers: "1 … 38" is no 1, 3, 8
+    text = """   信息内容              本年制发件数           本年废止件数                   现行有效件数
+    规章        1               1                       12
+  行政规范性文件                     1                       38
+"""
+    layout, toks = tokens_from_text(text, 0)
+    v = _read(toks, "active_disclosure").values()
+    assert v["regulations"] == {"issued": 1, "abolished": 1, "in_force": 12}
+    assert v["normative_documents"] == {"issued": None, "abolished": None, "in_force": None}
+    # a one-line scrape that lost some separators ("规章 1 10" for 1, 1, 0) is read as before
+    layout, toks = tokens_from_text("信息内容 本年制发件数 本年废止件数 现行有效件数 规章 1 10 行政规范性文件 3 3 1", 0)
+    v = _read(toks, "active_disclosure").values()
+    assert v["regulations"] == {"issued": 1, "abolished": 1, "in_force": 0}
 
 
 def test_a_change_printed_with_its_sign_word_set_apart():

@@ -75,6 +75,10 @@ class AssembledTable:
     signed: frozenset[str] = frozenset()  # columns that may be negative (the layout's)
     ambiguities: list[Ambiguity] = field(default_factory=list)  # what the solver left open
     soft_labels: dict[str, Token] = field(default_factory=dict)  # label tokens of softly placed rows
+    # per open of pieces printed apart ("1 12"), its readings with cells printed as nothing (1, blank,
+    # 12; …), and whether wide gaps part the pieces (text laid out in columns): they join the open there,
+    # or where the table shows that its blank cells print as nothing
+    vanishing: list[tuple[Open, list, list, bool]] = field(default_factory=list)
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
         return {r: {c: p.value for c, p in cols.items()} for r, cols in self.cells.items()}
@@ -636,24 +640,33 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
     which each row's 总计 is the sum of its other cells are listed instead; where even these are too many,
     the open settles nothing. A negative number reads only in a column that may be negative
     (``signed``): "-124" under three counts is a blank "-" and 124."""
-    # in a table with no sums across its rows, nothing could tell digits run together from blank cells
-    # when the pieces are printed apart ("1 12"; not a run of digits cut in pieces, "2135" as 2 / 135)
-    printed = [v for v in values if not v.blank]
-    spare = (table.name in _NO_ROW_SUMS and len(printed) > 1
-             and all(b.start > a.end for a, b in zip(printed, printed[1:])))
-    readings = _readings(values, cells, signed, spare)
+    readings = _readings(values, cells, signed)
     if not readings.found:  # padding blanks of merged cells: try without them
         printed = [v for v in values if not v.blank]
         if len(printed) < len(values):
-            values, readings = printed, _readings(printed, cells, signed, spare)
+            values, readings = printed, _readings(printed, cells, signed)
     first, last = values[0], values[-1]
-    spans = [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
-             for _, sps in readings.found]
+
+    def doc_spans(found: list) -> list:
+        return [tuple(None if sp is None else (values[sp[0]].start + sp[1], values[sp[0]].start + sp[2]) for sp in sps)
+                for _, sps in found]
+
     text = " ".join(v.text for v in values)
     if not readings.found and readings.complete:
         table.warnings.append(f"{label}: '{text}' cannot be read as {len(cells)} cells; left null")
-    table.opens.append(Open(label, tuple(cells), [vals for vals, _ in readings.found], spans, text, first.start,
-                            last.end, complete=readings.complete))
+    o = Open(label, tuple(cells), [vals for vals, _ in readings.found], doc_spans(readings.found), text, first.start,
+             last.end, complete=readings.complete)
+    table.opens.append(o)
+    printed = [v for v in values if not v.blank]
+    if (table.name in _NO_ROW_SUMS and len(printed) > 1 and readings.complete
+            and all(b.start > a.end for a, b in zip(printed, printed[1:]))):
+        # pieces printed apart ("1 12"; not a run of digits the model cut, "2135" as 2 / 135): in a table
+        # with no sums across its rows, nothing could tell digits run together from blank cells
+        extra = _readings(values, cells, signed, spare_blanks=True)
+        more = [r for r in extra.found if r[0] not in o.readings]
+        if extra.complete and more:
+            wide = all(b.start - a.end >= WIDE_GAP for a, b in zip(printed, printed[1:]))
+            table.vanishing.append((o, [vals for vals, _ in more], doc_spans(more), wide))
     return [Placed(None, first) for _ in cells]
 
 
@@ -978,19 +991,25 @@ def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, i
 
 # tables without sums across their rows: a run of digits there is settled by nothing but its own printing
 _NO_ROW_SUMS = ("active_disclosure",)
+WIDE_GAP = 3  # spaces between two numbers of text laid out in columns (pdftotext -layout), not a lost separator
 
 
 def _allow_vanished_blanks(table: AssembledTable) -> None:
     """Where a table shows that its blank cells print as nothing (a row with a label and no digits, or
     fewer digits than cells), a run of digits that fills its cells exactly ("218" under 制发 / 废止 /
-    现行有效) may also hold blanks (blank, 2, 18; 21, blank, 8; …): those readings join its open, so the
-    cell is null with its candidates instead of read digit by digit. Only in tables that have no sums
+    现行有效) may also hold blanks (blank, 2, 18; 21, blank, 8; …), and so may pieces printed apart ("1 12":
+    1, blank, 12): those readings join its open, so the cell is null with its candidates instead of read
+    digit by digit. Only in tables that have no sums
     across their rows (table 二), where no check could tell the readings apart."""
     if table.name not in _NO_ROW_SUMS:
         return
     printed_nothing = any(all(p.token is None for p in cols.values())
                           for row, cols in table.cells.items() if row in table.cells_found)
     short = any(sum(ch.isdigit() for ch in to_halfwidth(o.text)) < len(o.cells) for o in table.opens)
+    for o, readings, spans, wide in table.vanishing:  # pieces printed apart ("1 12")
+        if wide or printed_nothing or short:
+            o.readings.extend(readings)
+            o.spans.extend(spans)
     if not (printed_nothing or short):
         return
     for o in table.opens:
