@@ -99,7 +99,8 @@ def is_cjk(ch: str) -> bool:
 _SENTENCE_END = set("。；;：:！!？?")
 # may white space after (before) this character be an artefact? (memoised: normalize asks per run)
 _JOINS_AFTER = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "%）)”，,、")
-_JOINS_BEFORE = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "（(“%")
+# (a space before a comma or a closing mark is pdftotext's too: "明确一名分管领导 、9名…")
+_JOINS_BEFORE = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "（(“%、，,。；;：:）)”")
 
 
 _LATIN = _PerChar(lambda ch: ch.isascii() and ch.isalpha())
@@ -155,7 +156,7 @@ def _run_check(ws: str) -> re.Pattern:
     w = f"[{ws}]"
     # every character that _joinable may join after (before), and more
     after = rf"[^\x00-\x7f]{w}|[0-9%),A-Za-z]{w}"
-    before = r"[^\x00-\x7f]|[0-9(%A-Za-z]"
+    before = r"[^\x00-\x7f]|[0-9(%A-Za-z,;:)]"
     return re.compile(rf"{w}(?<!{w}{w})(?:{w}+|(?<=\A{w})|\Z|(?<={after})(?={before}))")
 
 

@@ -64,3 +64,5 @@ def test_a_latin_word_set_apart_in_chinese_text_joins_it():
         assert normalize("利用 LED 屏全天候滚动播放", shortcut=shortcut).text == "利用LED屏全天候滚动播放"
         assert normalize("用 Microsoft Word 编辑", shortcut=shortcut).text == "用Microsoft Word编辑"
         assert normalize("下载 APP\n共 5 个", join_lines=True, shortcut=shortcut).text == "下载APP共5个"
+        # and a space it sets before a comma: "分管领导 、9名专职工作人员" is an enumeration, as on the page
+        assert normalize("明确一名分管领导 、\n 9 名专职", join_lines=True, shortcut=shortcut).text == "明确一名分管领导、9名专职"
