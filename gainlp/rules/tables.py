@@ -457,7 +457,7 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             # one number, printed away from the 总计 column: which cell it is the text does not say
             table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), not under "
                                   f"the 总计 column; left null")
-            table.cells[row.key] = {c: Placed(None, vals[0], None, [vals[0].value]) for c in row.columns}
+            _leave_null(table, row, vals, every_cell=True)
             table.cells_found.add(row.key)
             continue
         if row.key in above and not soft:
@@ -465,9 +465,7 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             table.warnings.append(f"{table.name}.{row.key}: numbers printed above its label as well as beside it "
                                   f"('{printed}': cells wrapped over lines); which are its cells the text does not "
                                   f"say; left null")
-            cands = [v.value for v in vals] if len(vals) == n else [None] * n
-            table.cells[row.key] = {c: Placed(None, None, None, [v] if v is not None else None)
-                                    for c, v in zip(row.columns, cands)}
+            _leave_null(table, row, vals)
             table.cells_found.add(row.key)
             continue
         _place(table, row, vals, label_tok, soft=soft, pad=pad, columns=columns.get(n))
@@ -477,10 +475,21 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
         table.warnings.append(f"{table.name}.{'/'.join(keys)}: values '{printed}' printed on a line of their own "
                               f"after the labels of {len(rows)} rows; whose they are the text does not say; left null")
         for r in rows:
-            cands = [v.value for v in vals] if len(vals) == len(r.columns) else [None] * len(r.columns)
-            table.cells[r.key] = {c: Placed(None, None, None, [v] if v is not None else None)
-                                  for c, v in zip(r.columns, cands)}
+            _leave_null(table, r, vals)
     return table
+
+
+def _leave_null(table: AssembledTable, row, vals: list[Token], every_cell: bool = False) -> None:
+    """A row the text does not settle: every cell null, with what it may hold as candidates (the k-th
+    value for the k-th cell when the values are one per column; with ``every_cell``, the one value
+    printed for each cell, which keeps that value's token)."""
+    n = len(row.columns)
+    if every_cell:
+        cands, token = [[vals[0].value]] * n, vals[0]
+    else:
+        cands = [[v.value] if v.value is not None else None for v in vals] if len(vals) == n else [None] * n
+        token = None
+    table.cells[row.key] = {c: Placed(None, token, None, k) for c, k in zip(row.columns, cands)}
 
 
 def _line_pieces(line: str) -> list[str]:
