@@ -108,3 +108,7 @@ def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(made), dst)
     return dst
+
+
+__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "docx_to_pdf", "missing",
+           "chromium"]

@@ -180,9 +180,7 @@ class _Matcher:
             if len(key) >= NUMBERED_PREFIX_MIN_LEN:
                 return min((i for i in self._prefixed(key, cursor) if self.numerals[i] == numeral), default=None)
             nxt = next((i for i in range(cursor, len(self.rows)) if self.numerals[i] == numeral), None)
-            if nxt is not None and any(len(v) > len(key) and v.startswith(key) for v in self.layout.rows[nxt].labels):
-                return nxt
-            return None
+            return nxt if nxt is not None and nxt in self._prefixed(key, cursor) else None
         rows = self._prefixed(key, cursor)
         if rows:
             return min(rows)
@@ -672,7 +670,7 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
         # pieces printed apart ("1 12"; not a run of digits the model cut, "2135" as 2 / 135): in a table
         # with no sums across its rows, nothing could tell digits run together from blank cells
         extra = _readings(values, cells, signed, spare_blanks=True)
-        more = [r for r in extra.found if r[0] not in o.readings]
+        more = [r for r in extra.found if r[0] not in o.readings]  # (the one-total reading is there already)
         if extra.complete and more:
             wide = all(b.start - a.end >= WIDE_GAP for a, b in zip(printed, printed[1:]))
             table.vanishing.append((o, [vals for vals, _ in more], doc_spans(more), wide))
@@ -712,14 +710,15 @@ def _piece_variants(values: list[Token]):
 
 
 def _readings_of(pieces: list, cells: list[str], spare_blanks: bool = False) -> Readings:
-    """``spare_blanks``: pieces printed apart may also stand beside cells printed as nothing ("1 12"
-    under three columns: 1, 1, 2 or 1, blank, 12 or …), not only be digits run together."""
+    """The readings of printed pieces over ``cells``. ``spare_blanks``: instead, the readings in which
+    pieces printed apart stand beside more cells printed as nothing than the digits need ("1 12" under
+    three columns: 1, blank, 12 and the like, besides the 1, 1, 2 of digits run together)."""
     # fewer digits and markers than cells: the cells printed blank, wherever they stand
     capacity = sum(1 if p is None else p if isinstance(p, int) else sum(ch.isdigit() for ch in p) for p in pieces)
     missing = max(0, len(cells) - capacity)
-    if spare_blanks and len(pieces) < len(cells) - missing:
+    if spare_blanks:  # only the readings with more blank cells than the digits need
         found = Readings([], True)
-        for k in range(missing, len(cells) - len(pieces) + 1):
+        for k in range(missing + 1, len(cells) - len(pieces) + 1):
             more = row_readings(pieces, len(cells), missing=k)
             found = Readings(found.found + more.found, found.complete and more.complete)
         return found
@@ -1007,9 +1006,9 @@ def _allow_vanished_blanks(table: AssembledTable) -> None:
     """Where a table shows that its blank cells print as nothing (a row with a label and no digits, or
     fewer digits than cells), a run of digits that fills its cells exactly ("218" under 制发 / 废止 /
     现行有效) may also hold blanks (blank, 2, 18; 21, blank, 8; …), and so may pieces printed apart ("1 12":
-    1, blank, 12): those readings join its open, so the cell is null with its candidates instead of read
-    digit by digit. Only in tables that have no sums
-    across their rows (table 二), where no check could tell the readings apart."""
+    1, blank, 12; always where wide gaps part them): those readings join its open, so the cell is null
+    with its candidates instead of read digit by digit. Only in tables that have no sums across their
+    rows (table 二), where no check could tell the readings apart."""
     if table.name not in _NO_ROW_SUMS:
         return
     printed_nothing = any(all(p.token is None for p in cols.values())
