@@ -649,3 +649,26 @@ def test_a_change_printed_with_its_sign_word_set_apart():
     v = _read(toks, "active_disclosure", "2019").values()
     assert v["licensing"]["change"] == 2 and v["other_services"]["change"] == -13
     assert v["other_services"]["prev_count"] == 24 and v["other_services"]["decisions"] == 0
+
+
+def test_a_numbered_line_under_a_wrapped_label_starts_the_next_row():
+    # pdftotext of a page printed landscape, read in blank-separated paragraphs: row 2's last label line
+    # and row 3's "3. 其他" were one label, so row 3's values went to row 2 (1 for a printed 0)
+    text = """     申请
+
+（六）其 2.申请人逾期未按收费
+他处理 通知要求缴纳费用、行
+     政机关不再处理其政府 0    0   0   0   0   0   0
+
+     信息公开申请
+     3.   其他     1   0   0   0   0   0   1
+                        （七）总计                 19      1       0       0       0       0       19
+
+
+"""
+    layout, toks = tokens_from_text(text, 0)
+    assert layout == "blank_separated"
+    v = _read(toks, "applications").values()
+    assert v["other_other"] == {"natural_person": 1, "commercial": 0, "research": 0, "social_welfare": 0,
+                                "legal_services": 0, "other_org": 0, "total": 1}
+    assert set(v["other_overdue_fee"].values()) == {0}

@@ -159,11 +159,13 @@ def _indent_groups(para: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
 
 def _wrapped_cells(lines: list[tuple[str, int]]) -> list[Token]:
     """Tokens of lines that print one column (not necessarily adjacent in the text): a label that ends
-    a line and one that starts the next are one label wrapped over them."""
+    a line and one that starts the next are one label wrapped over them, unless the next opens with a
+    row's number ("信息公开申请 / 3.   其他": the end of row 2's label, then row 3's)."""
     out: list[Token] = []
     for line, off in lines:
         toks = _cell_tokens(line, off, False)
-        if out and toks and out[-1].kind == "label" and toks[0].kind == "label" and not _whole_label(out[-1].text):
+        if (out and toks and out[-1].kind == "label" and toks[0].kind == "label" and not _whole_label(out[-1].text)
+                and not numbered(toks[0].text)):
             head = toks.pop(0)
             last = out[-1]
             last.text = last.text + "\n" + head.text
