@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import gainlp  # noqa: E402
-from gainlp.convert import docx_to_pdf, html_to_docx, html_to_pdf, pdf_to_text  # noqa: E402
+from gainlp.convert import docx_to_pdf, page_forms, pdf_to_text  # noqa: E402
 from gainlp.template import TABLE_NAMES  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -88,20 +88,6 @@ def compare(page_rec, form_rec) -> dict:
     }
 
 
-def make_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[str, Path]:
-    printed = page
-    if page_size:  # printed on another paper size: lines and table cells wrap elsewhere
-        printed = workdir / f"{page.stem}.{page_size}.html"
-        printed.write_text(page.read_text(encoding="utf-8").replace(
-            "<head>", f"<head><style>@page {{ size: {page_size}; margin: 10mm; }}</style>", 1), encoding="utf-8")
-    pdf = html_to_pdf(printed, workdir / f"{page.stem}.pdf")
-    docx = html_to_docx(page, workdir / f"{page.stem}.docx")
-    office_pdf = docx_to_pdf(docx, workdir / f"{page.stem}.office.pdf")
-    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"), "docx": docx,
-            "office pdf": office_pdf,
-            "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt")}
-
-
 def office_forms(workdir: Path, n: int) -> list[tuple[str, Path]]:
     """(id, DOCX) of ``n`` synthetic reports written into the official form (gainlp.synth.files.to_docx:
     the State Council's blank 2021 DOCX filled in; a 2019-template report gets the same grid built), half
@@ -136,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         for pid, page in pages(workdir, args.synth, args.corpus):
             page_rec = gainlp.extract(page, model=args.model)
             results[pid] = {}
-            for form, path in make_forms(page, workdir, args.page_size).items():
+            for form, path in page_forms(page, workdir, args.page_size).items():
                 results[pid][form] = compare(page_rec, gainlp.extract(path, model=args.model))
         for pid, docx in office_forms(workdir, args.office):
             # the form's own record is the reference: its cells are read off the DOCX's grid

@@ -94,6 +94,23 @@ def docx_to_pdf(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return _soffice(src, dst, "pdf:writer_pdf_Export", "DOCX to PDF", timeout)
 
 
+def page_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[str, Path]:
+    """Every form of a report page, made in ``workdir`` by the programs above: "pdf" (Chromium's print,
+    on ``page_size`` paper when given: a CSS @page size, "A5", "A4 landscape"), "pdftotext" (that PDF's
+    text), "docx" (LibreOffice's), "office pdf" (that DOCX exported to PDF) and "office pdftotext"."""
+    printed = page
+    if page_size:  # printed on another paper size: lines and table cells wrap elsewhere
+        printed = workdir / f"{page.stem}.{page_size}.html"
+        printed.write_text(page.read_text(encoding="utf-8").replace(
+            "<head>", f"<head><style>@page {{ size: {page_size}; margin: 10mm; }}</style>", 1), encoding="utf-8")
+    pdf = html_to_pdf(printed, workdir / f"{page.stem}.pdf")
+    docx = html_to_docx(page, workdir / f"{page.stem}.docx")
+    office_pdf = docx_to_pdf(docx, workdir / f"{page.stem}.office.pdf")
+    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"), "docx": docx,
+            "office pdf": office_pdf,
+            "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt")}
+
+
 def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path:
     if shutil.which("soffice") is None:
         raise ConversionError(f"{src}: {what}: LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
@@ -110,5 +127,5 @@ def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path
     return dst
 
 
-__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "docx_to_pdf", "missing",
-           "chromium"]
+__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "docx_to_pdf", "page_forms",
+           "missing", "chromium"]

@@ -15,7 +15,7 @@ import re
 import pytest
 
 import gainlp
-from gainlp.convert import docx_to_pdf, html_to_docx, html_to_pdf, missing, pdf_to_text
+from gainlp.convert import missing, page_forms
 
 from .conftest import SHARED
 
@@ -51,14 +51,7 @@ def pages(tmp_path_factory):
 @pytest.fixture(scope="module")
 def forms(pages, tmp_path_factory):
     work = tmp_path_factory.mktemp("forms")
-    made = {}
-    for pid, page in pages.items():
-        pdf = html_to_pdf(page, work / f"{pid}.pdf")
-        docx = html_to_docx(page, work / f"{pid}.docx")
-        office = docx_to_pdf(docx, work / f"{pid}.office.pdf")
-        made[pid] = {"pdf": pdf, "pdftotext": pdf_to_text(pdf, work / f"{pid}.txt"), "docx": docx,
-                     "office pdf": office, "office pdftotext": pdf_to_text(office, work / f"{pid}.office.txt")}
-    return made
+    return {pid: page_forms(page, work) for pid, page in pages.items()}
 
 
 @pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx", "office pdf", "office pdftotext"])

@@ -341,6 +341,12 @@ def _signature(doc: Document, vocab: MetadataVocab) -> tuple[Found | None, Found
     return agency, date
 
 
+def _name_ending(run: str, vocab: MetadataVocab) -> str | None:
+    """The agency name (or place) that ends a run of characters, after page words and the last character
+    no name holds ("…事项暂无平潭综合实验区苏平片区管理局" -> 平潭综合实验区苏平片区管理局)."""
+    return _agency_name(_after_breaks(_after_page_words(run), vocab), vocab, place=True)
+
+
 _WRAPPED_LINE_MIN = 20  # a line this long that runs on without punctuation may have broken inside a name
 
 
@@ -351,7 +357,7 @@ def _wrapped_name(prev: str, name: str, vocab: MetadataVocab) -> str | None:
     tail = _NAME_BEFORE_DATE.search(prev)
     if len(prev) < _WRAPPED_LINE_MIN or tail is None or _agency_name(tail.group(1)[-_AGENCY_MAX_LEN:], vocab):
         return None  # a short line, punctuation at its end, or a name of its own (two signatures)
-    fuller = _agency_name(_after_breaks(_after_page_words(tail.group(1) + name), vocab), vocab, place=True)
+    fuller = _name_ending(tail.group(1) + name, vocab)
     return fuller if fuller and len(fuller) > len(name) and fuller.endswith(name) else None
 
 
@@ -372,7 +378,7 @@ def _signature_in_line(doc: Document, vocab: MetadataVocab) -> tuple[Found | Non
             continue  # "…2020年1月2日印发", "…1月2日起"
         iso = _iso(m.group("y"), m.group("m"), m.group("d"))
         nm = _NAME_BEFORE_DATE.search(text, lo, m.start())
-        name = _agency_name(_after_breaks(_after_page_words(nm.group(1)), vocab), vocab, place=True) if nm else None
+        name = _name_ending(nm.group(1), vocab) if nm else None
         if iso and name:
             best = (_locate(doc, name, nm.start()), Found(iso, m.start(), m.end()))
     return best

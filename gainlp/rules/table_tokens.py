@@ -283,7 +283,7 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
 
 
 _CUT_GROUP = re.compile(r"\d{1,3}(?:,\d{3})*,(\d{1,2})")  # "1,45": a number with its last group cut short
-WRAP_SLACK = 2  # characters a wrapped number's rest may stand off its start
+COLUMN_SLACK = 2  # characters a value may stand off its column in text laid out in columns
 
 
 def _join_wrapped_numbers(toks: list[Token]) -> list[Token]:
@@ -299,7 +299,7 @@ def _join_wrapped_numbers(toks: list[Token]) -> list[Token]:
         for j in range(i + 1, len(out)):
             t = out[j]
             later = later or t.row_break
-            if later and t.kind == "value" and t.x is not None and abs(t.x - tok.x) <= WRAP_SLACK:
+            if later and t.kind == "value" and t.x is not None and abs(t.x - tok.x) <= COLUMN_SLACK:
                 rest = to_halfwidth(t.text)
                 if rest.isdigit() and len(m.group(1)) + len(rest) == 3:
                     tok.text = tok.text + rest

@@ -29,7 +29,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Ambiguity, Provenance, Section
 from gainlp.rules.run_together import Readings, row_readings
 from gainlp.rules.solve import Open, settled, solve
-from gainlp.rules.table_tokens import Token, tokens_from_table, tokens_from_text
+from gainlp.rules.table_tokens import COLUMN_SLACK, Token, tokens_from_table, tokens_from_text
 from gainlp.template import (
     NUMBERED_PREFIX_MIN_LEN,
     PREFIX_MIN_LEN,
@@ -534,9 +534,6 @@ def _total_positions(rows: list[tuple[int, list[Token]]]) -> dict[int, int]:
             if sum(abs(x - mid) <= COLUMN_SLACK for x in xs) >= max(2, len(xs) * 2 // 3):
                 out[n] = mid
     return out
-
-
-COLUMN_SLACK = 2  # characters a value may stand off its column in text laid out in columns
 
 
 def _column_positions(rows: list[tuple[int, list[Token]]]) -> dict[int, list[int]]:
