@@ -156,6 +156,23 @@ def test_html_tables_and_clutter(tmp_path):
     assert doc.text[table.end :].startswith("\n三、")
 
 
+def test_html_page_inside_a_form_is_read(tmp_path):
+    """ASP.NET pages put the whole page in one <form> (and LibreOffice's HTML of a saved page keeps its
+    search form round the body): that form is the page, not clutter."""
+    search = '<div class="search"><span>站内搜索</span><input name="q"><button>搜索</button></div>'
+    body = HTML.split("<body>", 1)[1].split("</body>", 1)[0]
+    page = HTML.split("<body>", 1)[0] + ('<body><form method="post" action="./show.aspx?id=86684" id="form1">'
+                                         '<input type="hidden" name="__VIEWSTATE" value="dDwtMTA4">'
+                                         + search + body + "</form></body></html>")
+    path = tmp_path / "show.aspx.html"
+    path.write_bytes(page.encode("gb18030"))
+    doc = read(path)
+    plain = tmp_path / "report.htm"
+    plain.write_bytes(HTML.encode("gb18030"))
+    assert doc.text == read(plain).text
+    assert "站内搜索" not in doc.text and len(doc.tables) == 1
+
+
 def test_html_layout_table_does_not_swallow_report(tmp_path):
     page = f"""<html><head><meta charset="utf-8"></head><body><table width="100%"><tr>
     <td class="menu"><a>栏目一</a><a>栏目二</a></td>

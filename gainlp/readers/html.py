@@ -21,7 +21,7 @@ from gainlp.readers.txt import decode_bytes
 from gainlp.text import is_cjk
 
 _DROP_TAGS = (
-    "script", "style", "nav", "aside", "form", "noscript", "iframe", "button", "select", "textarea",
+    "script", "style", "nav", "aside", "noscript", "iframe", "button", "select", "textarea",
     "template", "svg", "object", "embed", "input", "link", "meta",
 )
 _CLUTTER_PART = re.compile(r"nav|menu|footer|breadcrumb|crumb|share|sidebar|side-bar|toolbar|tool-bar|copyright", re.I)
@@ -103,7 +103,7 @@ def _attr_words(tag: Tag) -> list[str]:
 
 
 def _is_clutter(tag: Tag) -> bool:
-    if tag.name == "footer":
+    if tag.name in ("footer", "form"):  # a form round the whole page (ASP.NET pages, LibreOffice's HTML) stays
         return True
     if tag.name == "header":
         return tag.find_parent(["article", "main"]) is None
