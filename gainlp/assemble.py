@@ -23,7 +23,7 @@ from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, before_open_bracket,
                                    malformed_subject, names_a_change, read_quantity)
 from gainlp.rules.sections import one_line_title, printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
-from gainlp.rules.tables import AssembledTable, assemble, settle, table_extent, table_regions, tokens_for_region
+from gainlp.rules.tables import AssembledTable, read_table, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import CN_NUMERAL_CHARS, normalize, parse_cell_number
 
@@ -419,8 +419,7 @@ def read_model_layer(doc: Document, template: str | None, rule_sections: list[Se
             reading.tables[name] = None
             continue
         toks = _table_tokens(doc, spans, *region)
-        assembled = assemble(toks, spec.table(name, template))
-        settle(assembled, template)
+        assembled = read_table(toks, spec.table(name, template), template)
         reading.tables[name] = assembled if assembled.found_rows else None
         extent = table_extent(assembled, region) if assembled.found_rows else None
         if extent is not None:  # as the rules claim a table's text

@@ -1,15 +1,17 @@
 """The real converters that turn a report page into the other forms users meet it in.
 
 Reports reach users as the published web page, as that page printed to PDF by a browser, as the
-``pdftotext -layout`` text of such a PDF, as a DOCX saved from the page, and as the PDF an office exports
-from its DOCX. The tests and benchmarks
+``pdftotext -layout`` text of such a PDF (or its text in reading order, as plain ``pdftotext`` gives it), as
+a DOCX saved from the page (and that DOCX saved as text or as a web page), and as the PDF an office
+exports from its DOCX. The tests and benchmarks
 make those forms with the same programs (Debian packages, installed by scripts/setup-system.sh):
 
 * :func:`html_to_pdf`: headless Chromium ``--print-to-pdf`` (site menus, page breaks and repeated table
   header rows as a browser prints them);
-* :func:`pdf_to_text`: poppler's ``pdftotext -layout``;
+* :func:`pdf_to_text`: poppler's ``pdftotext -layout`` (or plain ``pdftotext``: text in reading order);
 * :func:`html_to_docx`: LibreOffice Writer, ``soffice --headless --convert-to docx``;
 * :func:`docx_to_pdf`: LibreOffice Writer's PDF export of a DOCX, as offices make the PDFs they publish;
+* :func:`docx_to`: LibreOffice Writer's text or HTML of a DOCX (a cell a line; Writer's own web page);
 * :func:`pdf_to_images`: poppler's ``pdftoppm`` (page images, for scans).
 
 Each raises :class:`ConversionError` (one line naming the file) when the program is missing or fails.
@@ -69,10 +71,12 @@ def html_to_pdf(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return dst
 
 
-def pdf_to_text(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
-    """The text of a PDF as ``pdftotext -layout`` prints it."""
+def pdf_to_text(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT, layout: bool = True) -> Path:
+    """The text of a PDF as ``pdftotext -layout`` prints it; with ``layout=False`` as plain ``pdftotext``
+    does, in reading order (a row's values may come before its label, a cell a line)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    _run(["pdftotext", "-layout", "-enc", "UTF-8", str(src), str(dst)], src, "PDF to text", timeout)
+    _run(["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8", str(src), str(dst)], src, "PDF to text",
+         timeout)
     return dst
 
 
@@ -94,10 +98,19 @@ def docx_to_pdf(src: Path, dst: Path, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return _soffice(src, dst, "pdf:writer_pdf_Export", "DOCX to PDF", timeout)
 
 
+def docx_to(src: Path, dst: Path, target: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """A DOCX saved by LibreOffice Writer as "txt" (a table cell a line, an empty cell an empty line) or
+    "html" (Writer's own web page)."""
+    filters = {"txt": "txt:Text (encoded):UTF8", "html": "html:HTML (StarWriter)"}
+    return _soffice(src, dst, filters[target], f"DOCX to {target.upper()}", timeout)
+
+
 def page_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[str, Path]:
     """Every form of a report page, made in ``workdir`` by the programs above: "pdf" (Chromium's print,
     on ``page_size`` paper when given: a CSS @page size, "A5", "A4 landscape"), "pdftotext" (that PDF's
-    text), "docx" (LibreOffice's), "office pdf" (that DOCX exported to PDF) and "office pdftotext"."""
+    text, and "pdftotext reading order", the same without -layout), "docx" (LibreOffice's, and "docx txt" and
+    "docx html", that DOCX saved as text and as a web page), "office pdf" (that DOCX exported to PDF) and
+    "office pdftotext"."""
     printed = page
     if page_size:  # printed on another paper size: lines and table cells wrap elsewhere
         printed = workdir / f"{page.stem}.{page_size}.html"
@@ -106,7 +119,10 @@ def page_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[
     pdf = html_to_pdf(printed, workdir / f"{page.stem}.pdf")
     docx = html_to_docx(page, workdir / f"{page.stem}.docx")
     office_pdf = docx_to_pdf(docx, workdir / f"{page.stem}.office.pdf")
-    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"), "docx": docx,
+    return {"pdf": pdf, "pdftotext": pdf_to_text(pdf, workdir / f"{page.stem}.pdftotext.txt"),
+            "pdftotext reading order": pdf_to_text(pdf, workdir / f"{page.stem}.plain.txt", layout=False),
+            "docx": docx, "docx txt": docx_to(docx, workdir / f"{page.stem}.docx.txt", "txt"),
+            "docx html": docx_to(docx, workdir / f"{page.stem}.docx.html", "html"),
             "office pdf": office_pdf,
             "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt")}
 
@@ -127,5 +143,5 @@ def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path
     return dst
 
 
-__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "docx_to_pdf", "page_forms",
+__all__ = ["ConversionError", "html_to_pdf", "pdf_to_text", "pdf_to_images", "html_to_docx", "docx_to_pdf", "docx_to", "page_forms",
            "missing", "chromium"]

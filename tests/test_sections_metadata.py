@@ -332,3 +332,15 @@ def test_headings_pdftotext_wraps_runs_on_or_splits_from_their_numeral():
     assert [(s.number, s.title) for s in find_sections(Document.from_text(text))] == [
         (1, "总体情况"), (2, "主动公开政府信息情况"), (3, "收到和处理政府信息公开申请情况"),
         (4, "政府信息公开行政复议、行政诉讼情况"), (5, "存在的主要问题及改进情况")]
+
+
+def test_heading_after_a_full_stop_that_began_a_short_line():
+    # pdftotext -raw of a page printed by Chromium: the full stop before the heading was wrapped to the next
+    # line and the heading broke after three characters ("。一、总体情 / 况2022年，…"); read before without 总体情况
+    text = ("本报告由总体情况等六个部分组成。如有疑问，请与本局办公室联系（电子邮箱：jfjzhc＠163.com）\n"
+            "。一、总体情\n况2022年，区经济发展局认真贯彻工作部署，主动公开政府信息。\n"
+            "二、主动公开政府信息情况\n第二十条第（一）项\n")
+    assert [(s.number, s.title) for s in find_sections(Document.from_text(text))] == [
+        (1, "总体情况"), (2, "主动公开政府信息情况")]
+    # a heading's start on a short line that ends no sentence stays no heading of its own line
+    assert [s.number for s in find_sections(Document.from_text(text.replace("。一、总体情\n", "甲一、总体情\n")))] == [2]

@@ -6,7 +6,7 @@ import pytest
 from gainlp.document import Cell, Document, Table
 from gainlp.rules.table_tokens import Token, detect_layout, tokens_from_text
 from gainlp.rules.run_together import readings, row_readings
-from gainlp.rules.tables import assemble, parse_tables, settle
+from gainlp.rules.tables import assemble, parse_tables, read_table, settle
 from gainlp.template import load_spec
 
 
@@ -672,3 +672,184 @@ def test_a_numbered_line_under_a_wrapped_label_starts_the_next_row():
     assert v["other_other"] == {"natural_person": 1, "commercial": 0, "research": 0, "social_welfare": 0,
                                 "legal_services": 0, "other_org": 0, "total": 1}
     assert set(v["other_overdue_fee"].values()) == {0}
+
+
+# plain ``pdftotext`` (no -layout) of a Chromium-printed page: text in reading order, where each row's values
+# mostly stand on the line above its label, sometimes beside it, and a label's wrapped lines fall around them
+READING_ORDER = """（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） 织
+社法
+自 商科会律
+总
+然 业研公服其
+计
+人 企机益务他
+业构组机
+织构
+20 1 / / 1 1 23
+一、本年新收政府信息公开申请数量
+/ / 0 / / 0 /
+二、上年结转政府信息公开申请数量
+8 1 / 0 0 / 9
+三、本年度办 （一）予以公开
+理结果
+（二）部分公开（区分处理的，只计这一情形，不计其他情形） 4 0 0 / / 0 4
+/ / / 0 0 / /
+1.属于国家秘密
+0 0 0 / 0 0 0
+2.其他法律行政法规禁止公开
+0 0 / 0 0 / 0
+3.危及“三安全一稳定”
+/ 0 / 0 0 / /
+（三）不予 4.保护第三方合法权益
+公开
+1 0 0 0 / / 1
+5.属于三类内部事务信息
+1 0 0 / 0 0 1
+6.属于四类过程性信息
+1 / 0 0 / 0 1
+7.属于行政执法案卷
+0 0 0 0 0 0 0
+8.属于行政查询事项
+2 / 0 0 / / 2
+（四）无法 1.2.本机关不掌握相关政府信息
+/ / / / 0 / 0
+没有现成信息需要另行制作
+提供
+1 0 0 0 / / 1
+3.补正后申请内容仍不明确
+
+1 0 / 0 0 0 1
+信访举报投诉类申请
+0 0 0 / / 1 1
+2.重复申请
+（五）不予 3.要求提供公开出版物
+0 0 / 0 0 0 /
+处理
+/ 0 0 0 1 0 1
+4.无正当理由大量反复申请
+/ / / 0 0 / /
+5.要求行政机关确认或重新出具已获取信息
+1.申请人无正当理由逾期不补正、行政机关不再处
+/ 0 0 0 0 / 0
+理其政府信息公开申请
+（六）其他 2.申请人逾期未按收费通知要求缴纳费用、行政机
+0 0 0 0 / / 0
+处理
+关不再处理其政府信息公开申请
+0 0 / / / / 0
+3.其他
+19 1 0 / 1 1 22
+（七）总计
+1 0 / 0 / / 1
+四、结转下年度继续处理
+"""
+
+
+def test_values_printed_above_their_labels_are_dealt_to_the_rows_in_order():
+    """Read before: every row took the values of the row below it (予以公开 read 4 for a printed 8, 结转
+    from the year before 8 for a printed blank), with failing sums but no null."""
+    t = read_table(tokens_from_text(READING_ORDER, 0)[1], load_spec().table("applications", "2021"), "2021")
+    v = t.values()
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
+    assert list(v["new_received"].values()) == [20, 1, None, None, 1, 1, 23]
+    assert list(v["carried_over"].values()) == [None, None, 0, None, None, 0, None]
+    assert list(v["granted"].values()) == [8, 1, None, 0, 0, None, 9]
+    assert list(v["partially_granted"].values()) == [4, 0, 0, None, None, 0, 4]
+    assert list(v["unavailable_not_held"].values()) == [2, None, 0, 0, None, None, 2]
+    assert list(v["unavailable_needs_creation"].values()) == [None, None, None, None, 0, None, 0]
+    assert list(v["total"].values()) == [19, 1, 0, None, 1, 1, 22]
+    assert list(v["carried_forward"].values()) == [1, 0, None, 0, None, None, 1]
+    assert list(v["total"]) == list(cols)
+    assert any("reading order" in w and "every sum of the table holds" in w for w in t.warnings)
+
+
+def test_values_above_their_labels_that_cannot_be_dealt_exactly_are_never_guessed():
+    """The values of the last three rows printed after the table (pdftotext moved them below the next
+    heading): the rows cannot be dealt their values exactly, so a row is read only where both ways of
+    reading agree and no sum of the table fails on it; every other is null with the readings as
+    candidates."""
+    lines = READING_ORDER.splitlines()
+    cut = [ln for ln in lines if ln not in ("0 0 / / / / 0", "19 1 0 / 1 1 22", "1 0 / 0 / / 1")]
+    t = read_table(tokens_from_text("\n".join(cut), 0)[1], load_spec().table("applications", "2021"), "2021")
+    truth = read_table(tokens_from_text(READING_ORDER, 0)[1], load_spec().table("applications", "2021"), "2021")
+    got, want = t.values(), truth.values()
+    stated = [(r, c) for r, cols in got.items() for c, x in cols.items() if x is not None]
+    assert all(got[r][c] == want[r][c] for r, c in stated)  # (here none: every row's sums fail one way)
+    assert got["carried_over"]["natural_person"] is None and t.cells["carried_over"]["natural_person"].candidates
+    assert any("whose they are the text does not settle" in w for w in t.warnings)
+
+
+def test_table_two_a_cell_a_line_above_its_labels():
+    text = """第二十条第（一）项
+信息内容
+本年制发件数
+本年废止件数
+现行有效件数
+3
+0
+12
+规章
+5
+1
+40
+行政规范性文件
+第二十条第（五）项
+信息内容
+本年处理决定数量
+7
+行政许可
+第二十条第（六）项
+信息内容
+本年处理决定数量
+9
+行政处罚
+4
+行政强制
+第二十条第（八）项
+本年收费金额（单位：万元）
+行政事业性收费 2.5
+"""
+    t = read_table(tokens_from_text(text, 0)[1], load_spec().table("active_disclosure", "2021"), "2021")
+    v = t.values()
+    assert v["regulations"] == {"issued": 3, "abolished": 0, "in_force": 12}
+    assert v["normative_documents"] == {"issued": 5, "abolished": 1, "in_force": 40}
+    assert (v["licensing"]["decisions"], v["punishment"]["decisions"], v["coercion"]["decisions"]) == (7, 9, 4)
+    assert v["fees"]["amount"] == 2.5
+
+
+def test_a_docx_saved_as_text_prints_a_cell_a_line_and_an_empty_cell_as_an_empty_line():
+    """LibreOffice's text of a DOCX: nothing between cells, an empty line for an empty cell, and empty
+    lines for the merged cells of a group label before a row. Read before as cells parted by blank
+    lines: one blank short a row, so each row's 总计 landed in 其他."""
+    text = ("申请人情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n申\n请\n人\n情\n况\n\n自\n然\n人\n法"
+            "人或其他组织\n总\n计\n\n\n商\n业\n企\n业\n科\n研\n机\n构\n社\n会\n公\n益\n组\n织\n法\n律\n服\n务"
+            "\n机\n构\n其\n他\n\n"
+            "一、本年新收政府信息公开申请数量\n\n\n\n\n\n\n0\n"
+            "二、上年结转政府信息公开申请数量\n\n\n\n\n\n\n0\n"
+            "三、本年度办理结果\n（一）予以公开\n\n\n\n\n\n\n0\n"
+            "\n（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n\n\n\n\n\n\n0\n"
+            "\n（三）不予公开\n1.属于国家秘密\n\n\n\n\n\n\n0\n"
+            "\n\n2.其他法律行政法规禁止公开\n\n\n\n\n\n\n0\n"
+            "\n\n3.危及“三安全一稳定”\n\n\n\n\n\n\n0\n"
+            "\n\n4.保护第三方合法权益\n\n\n\n\n\n\n0\n"
+            "\n\n5.属于三类内部事务信息\n\n\n\n\n\n\n0\n"
+            "\n\n6.属于四类过程性信息\n\n\n\n\n\n\n0\n"
+            "\n\n7.属于行政执法案卷\n\n\n\n\n\n\n0\n"
+            "\n\n8.属于行政查询事项\n\n\n\n\n\n\n0\n"
+            "\n（四）无法提供\n1.本机关不掌握相关政府信息\n\n\n\n\n\n\n0\n"
+            "\n\n2.没有现成信息需要另行制作\n\n\n\n\n\n\n0\n"
+            "\n\n3.补正后申请内容仍不明确\n\n\n\n\n\n\n0\n"
+            "\n（五）不予处理\n1.信访举报投诉类申请\n\n\n\n\n\n\n0\n"
+            "\n\n2.重复申请\n\n\n\n\n\n\n0\n"
+            "\n\n3.要求提供公开出版物\n\n\n\n\n\n\n0\n"
+            "\n\n4.无正当理由大量反复申请\n\n\n\n\n\n\n0\n"
+            "\n\n5.要求行政机关确认或重新出具已获取信息\n\n\n\n\n\n\n0\n"
+            "\n（六）其他处理\n\n\n\n\n\n\n0\n"
+            "\n（七）总计\n\n\n\n\n\n\n0\n"
+            "四、结转下年度继续办理\n\n\n\n\n\n\n0\n"
+            )
+    layout, toks = tokens_from_text(text, 0)
+    assert layout == "cell_lines"
+    v = read_table(toks, load_spec().table("applications", "2019"), "2019").values()  # one （六）其他处理 row
+    for key in v:  # every row prints its 总计 alone: 0
+        assert v[key] == dict.fromkeys(v[key], None) | {"total": 0}, key

@@ -100,6 +100,7 @@ def _match_title(rest: str, any_section: re.Pattern | None = None) -> tuple[int,
 # top-level numbering inside a running line ("…3443000元三、收到和处理…"): a template title must follow
 _INLINE_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]{1,3}部分\s*[、:]?"
                                r"|[1-9]\s*[、.．](?!\d)|[(（]\s*(?:[一二三四五六七八九十]{1,2}|[1-9])\s*[)）])")
+_SENTENCE_ENDS = ("。", "；", ";", "！", "!", "？", "?")
 _KEY_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _EXTRA_TITLE_LEN = (4, 24)  # the key length of a title of a report's own section
 _OWN_NUMERAL_MAX = 10  # the last top-level numeral a report's own section after the template's may print
@@ -228,14 +229,17 @@ def heading_candidates(doc: Document) -> list[HeadingCandidate]:
 def _inline_candidates(norm, line: str, pos: int, at_start: bool = False) -> list[HeadingCandidate]:
     """Headings printed inside a running line (at its start too, with ``at_start``). A running line
     longer than a title is a paragraph wrapped by the page (pdftotext of a body printed on one line):
-    a heading at its end may go on on the next line ("…整改。二、主动公开 / 政府信息情况第二十条…")."""
+    a heading at its end may go on on the next line ("…整改。二、主动公开 / 政府信息情况第二十条…"), and so
+    may one right after a sentence's end on a short line."""
     out = []
     wrapped = len(line.strip()) > _TITLE_MAX_LEN
     for m in _INLINE_NUMBERING.finditer(line):
         if not at_start and not line[: m.start()].strip():
             continue  # the line's start: the line candidate
         rest = line[m.end() : m.end() + _TITLE_MAX_LEN + 20]
-        if wrapped and len(rest) < _TITLE_MAX_LEN:
+        # a short line too where the heading follows a sentence's end ("。一、总体情 / 况2022年": pdftotext
+        # -raw began a line with the full stop the page wrapped before the heading)
+        if (wrapped or line[: m.start()].rstrip().endswith(_SENTENCE_ENDS)) and len(rest) < _TITLE_MAX_LEN:
             nxt = norm.text.find("\n", pos + len(line) + 1)
             rest = norm.text[pos + m.end(): nxt if nxt >= 0 else len(norm.text)][: _TITLE_MAX_LEN + 20]
         hit = _title_prefix(rest)

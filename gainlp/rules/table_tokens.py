@@ -13,6 +13,8 @@ Layouts recognised in text (``detect_layout``):
 - ``pipe_rows``: one row per line, cells separated by ``|`` (markdown, seed 002).
 - ``pipe_cells``: one cell per line, each ending in ``|``.
 - ``line_rows``: one row per line, cells separated by spaces (also PDF text dumps).
+- ``cell_lines``: one cell per line with nothing between cells, an empty line an empty cell (a DOCX saved
+  as text by LibreOffice or Word); read as ``line_rows`` with each empty line a blank cell.
 Reader tables (HTML, DOCX, PDF) give tokens straight from their cell grids (``tokens_from_table``).
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from gainlp.document import Table
 from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
 from gainlp.text import one_of, parse_cell_number, to_halfwidth
 
-LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows")
+LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows", "cell_lines")
 
 
 @dataclass(slots=True)  # slots: tokens are made by the thousand per report
@@ -130,9 +132,37 @@ def detect_layout(text: str) -> str:
     if tab_inner >= max(1, 0.3 * n):
         return "tab_rows"
     blank = sum(1 for ln in lines if not ln.strip())
+    if blank and _cells_on_adjacent_lines(lines, mostly_blank=n >= 3 and blank >= 0.6 * n):
+        return "cell_lines"
     if n >= 3 and blank >= 0.6 * n:
         return "blank_separated"
     return "line_rows"
+
+
+_LONE_NUMBER = re.compile(r"[^\S\n]*[0-9０-９][0-9０-９,，.．]*[^\S\n]*")
+_NUMBERS_APART = re.compile(r"[0-9０-９][0-9０-９,，.．]*[^\S\n]+[0-9０-９]")
+CELL_LINE_PAIRS = 2  # numbers alone on adjacent lines: cells printed one a line (a row of table 二 prints 3)
+CELL_LINES_BESIDE = 3  # in mostly empty text: numbers alone on a line next to a printed line
+
+
+def _cells_on_adjacent_lines(lines: list[str], mostly_blank: bool) -> bool:
+    """One cell a line with nothing between cells, so that an empty line is an empty cell: numbers alone on
+    their line right after one another, at least two pairs and more than numbers alone parted by one
+    empty line (text whose cells a blank line parts); in text that is mostly empty lines (a table that
+    leaves most cells blank), numbers alone on their line right next to any printed line, at least
+    three, and none parted by one empty line. Never where lines print numbers apart (rows of text laid
+    out in columns)."""
+    lone = [bool(_LONE_NUMBER.fullmatch(ln)) for ln in lines]
+    if not any(lone) or sum(bool(_NUMBERS_APART.search(ln)) for ln in lines) > 0.05 * sum(lone):
+        return False
+    printed = [bool(ln.strip()) for ln in lines]
+    adjacent = sum(a and b for a, b in zip(lone, lone[1:]))
+    parted = sum(a and not p and b for a, p, b in zip(lone, printed[1:], lone[2:]))
+    if adjacent >= CELL_LINE_PAIRS and adjacent > parted:
+        return True
+    beside = sum(1 for i, is_lone in enumerate(lone)
+                 if is_lone and ((i > 0 and printed[i - 1]) or (i + 1 < len(lines) and printed[i + 1])))
+    return mostly_blank and not parted and beside >= CELL_LINES_BESIDE
 
 
 INDENT_STEP = 4  # lines of one paragraph indented this much apart print different columns
@@ -175,15 +205,18 @@ def _wrapped_cells(lines: list[tuple[str, int]]) -> list[Token]:
     return out
 
 
+def is_clause(text: str) -> bool:
+    """Is a label a 第二十条 block's title ("第二十条第（五）项")?"""
+    return _split_vocab().clause.fullmatch(to_halfwidth(text).strip()) is not None
+
+
 def _whole_label(text: str) -> bool:
     """Is a label complete as printed (a 第二十条 title, a header word, or exactly a row label), so that
     the label on the next line starts anew rather than continuing it?"""
-    folded = to_halfwidth(text)
-    vocab = _split_vocab()
-    if vocab.clause.fullmatch(folded.strip()):
+    if is_clause(text):
         return True
     key = label_key(text)
-    return bool(key) and vocab.any_label.fullmatch(key) is not None
+    return bool(key) and _split_vocab().any_label.fullmatch(key) is not None
 
 
 def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
@@ -198,7 +231,12 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
         def flush():
             if para:
                 groups = _indent_groups(para)
-                if len(groups) == 1:
+                if len(groups) == 1 and sum(_whole_label(p) for p, _ in para) > 1:
+                    # lines that are each a whole row label ("规章 / 规范性文件", nothing between them): cells
+                    # of their own, not one label wrapped over them
+                    for p, off in para:
+                        toks.extend(_cell_tokens(p, off, False))
+                elif len(groups) == 1:
                     # a cell wrapped over consecutive lines is one cell; its raw text keeps the newlines
                     toks.extend(_cell_tokens("\n".join(p for p, _ in para), para[0][1], False))
                 else:  # columns side by side (pdftotext -layout): each read on its own
@@ -268,10 +306,13 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 cell = cell[:-1]
             toks.extend(_cell_tokens(cell, off, row_break))
             row_break = False
-    else:  # line_rows: one printed row per line, or all of a table on one line
+    else:  # line_rows: one printed row per line, or all of a table on one line (cell_lines: one cell a line)
         depth = 0  # parentheses left open by the lines above (a label wrapped over lines)
-        for ln, off in lines:
-            if ln.strip():
+        first = next((i for i, (ln, _) in enumerate(lines) if ln.strip()), len(lines))
+        for i, (ln, off) in enumerate(lines):
+            if not ln.strip() and layout == "cell_lines" and i > first:  # (not before the region's text)
+                toks.append(Token("value", "", off, off, None, row_break=True))
+            elif ln.strip():
                 line_toks = split_text(ln, off, row_break=True, opened=depth > 0)
                 for t in line_toks:
                     t.x = t.start - off

@@ -29,7 +29,7 @@ from gainlp.document import Document, Span
 from gainlp.record import Ambiguity, Provenance, Section
 from gainlp.rules.run_together import Readings, row_readings
 from gainlp.rules.solve import Open, settled, solve
-from gainlp.rules.table_tokens import COLUMN_SLACK, Token, tokens_from_table, tokens_from_text
+from gainlp.rules.table_tokens import COLUMN_SLACK, Token, is_clause, tokens_from_table, tokens_from_text
 from gainlp.template import (
     NUMBERED_PREFIX_MIN_LEN,
     PREFIX_MIN_LEN,
@@ -79,6 +79,9 @@ class AssembledTable:
     # 12; …), and whether wide gaps part the pieces (text laid out in columns): they join the open there,
     # or where the table shows that its blank cells print as nothing
     vanishing: list[tuple[Open, list, list, bool]] = field(default_factory=list)
+    # a row's worth of values printed before a row's label (text in reading order: a PDF's text read
+    # without its layout sets a row's values above its label): read with the labels below them as well
+    values_above: bool = False
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
         return {r: {c: p.value for c, p in cols.items()} for r, cols in self.cells.items()}
@@ -324,7 +327,10 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
     # numbers no row took, printed since the last label: a line of them right above a row's label is
     # part of that row's cells wrapped over lines ("1,96 / 一、本年新收… 153 84 / 9")
     orphans: list[Token] = []
+    loose = 0  # the value tokens no row took since the last label, blanks included
     above: dict[str, list[Token]] = {}  # row key -> the numbers printed above its label
+    values_first = False  # numbers printed before the first row label (text in reading order)
+    seen_row = False
 
     def commit() -> None:
         nonlocal cursor, pending, values
@@ -397,7 +403,12 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             fragment = None
             if idx is not None and orphans:
                 above[layout.rows[idx].key] = orphans
-            orphans = []
+            if idx is not None and orphans and loose >= len(layout.rows[idx].columns):
+                table.values_above = True
+            if idx is not None and orphans and not seen_row:
+                values_first = True  # numbers before the first row's label: no row's line holds its own
+            seen_row = seen_row or idx is not None
+            orphans, loose = [], 0
             if idx is not None:
                 if pending is not None and not values and idx > pending[0]:
                     waiting.append(pending)  # no values yet: they may follow both labels
@@ -424,11 +435,19 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
                 if header:
                     table.label_tokens.append(tok)
                 continue
-            # any other label (clause numbers, 信息内容, wrapped label ends, page headers) is passed over
+            if is_clause(tok.text):
+                # a 第二十条 block's title starts block rows of its own: what the rows above wait for
+                # does not run on under it ("规章 / 规范性文件 / 6 6 6 / 第二十条第（五）项 … / 0 0" is no
+                # two rows of three)
+                commit()
+                waiting.clear()
+                continue
+            # any other label (信息内容, wrapped label ends, page headers) is passed over
             fragment = (tok, key, values, len(values))
         else:
             if pending is None:
                 if not waiting:
+                    loose += 1
                     if not tok.blank:
                         orphans.append(tok)
                     continue
@@ -437,6 +456,7 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             n = sum(len(layout.rows[i].columns) for i, _ in waiting + [pending])
             if tok.row_break and len(values) >= n:
                 commit()
+                loose += 1
                 if not tok.blank:
                     orphans.append(tok)
                 continue
@@ -450,11 +470,15 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
         if soft and row.key in table.cells_found:
             continue
         n = len(row.columns)
-        if (len(vals) == 1 and vals[0].x is not None and n in totals and row.columns[-1] == TOTAL
-                and abs(vals[0].x - totals[n]) > 2 * COLUMN_SLACK):
-            # one number, printed away from the 总计 column: which cell it is the text does not say
-            table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), not under "
-                                  f"the 总计 column; left null")
+        if not soft and sum(not v.blank for v in vals) > n:
+            table.values_above = True  # more numbers than one row's after a label: some are another row's
+        if len(vals) == 1 and n > 1 and row.columns[-1] == TOTAL and not soft and (values_first or (
+                vals[0].x is not None and n in totals and abs(vals[0].x - totals[n]) > 2 * COLUMN_SLACK)):
+            # one number, printed away from the 总计 column, or in a table whose numbers start before its
+            # first row (text in reading order: a row's line need not hold its own): which cell it is, and
+            # whose, the text does not say
+            where = "in a table whose numbers start before its first row" if values_first else "not under the 总计 column"
+            table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), {where}; left null")
             _leave_null(table, row, vals, every_cell=True)
             table.cells_found.add(row.key)
             continue
@@ -959,10 +983,9 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
             continue
         layout_name, toks = tokens_for_region(doc, *region)
         result.layouts[name] = layout_name
-        assembled = assemble(toks, spec.table(name, template))
+        assembled = read_table(toks, spec.table(name, template), template)
         if not assembled.found_rows:
             continue
-        settle(assembled, template)
         values = assembled.values()
         extent = table_extent(assembled, region)
         if extent is not None:
@@ -978,6 +1001,155 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
 
 
 MAX_SHOWN_READINGS = 4
+
+
+def read_table(tokens: list[Token], layout: TableLayout, template: str) -> AssembledTable:
+    """A table's tokens placed on its grid (:func:`assemble`) and its digits run together read
+    (:func:`settle`); where a row's values stand above its label (text in reading order), read again
+    with the values dealt to the rows in order, and the two readings weighed (:func:`oriented`)."""
+    table = assemble(tokens, layout)
+    if not table.found_rows:
+        return table
+    settle(table, template)
+    if table.values_above:
+        dealt = values_in_row_order(tokens, layout)
+        other = assemble(dealt if dealt is not None else values_after_labels(tokens, layout), layout)
+        settle(other, template)
+        table = oriented(table, other, template, exact=dealt is not None)
+    return table
+
+
+def _lines_of(tokens: list[Token]) -> list[list[Token]]:
+    lines: list[list[Token]] = []
+    for tok in tokens:
+        if tok.row_break or not lines:
+            lines.append([])
+        lines[-1].append(tok)
+    return lines
+
+
+def values_after_labels(tokens: list[Token], layout: TableLayout) -> list[Token]:
+    """The table's tokens with every line of values alone moved after a later line that names a row, the
+    oldest line held to the first such line that prints no values of its own: how the table reads where
+    each row's values are printed above its label (a PDF's text read in reading order, without its
+    layout)."""
+    m = _matcher(layout)
+    out: list[Token] = []
+    held: list[list[Token]] = []
+    for line in _lines_of(tokens):
+        if all(t.kind == "value" and not t.prose for t in line):
+            held.append(line)
+            continue
+        out += line
+        if held and not any(t.kind == "value" for t in line) and any(
+                t.kind == "label" and not t.prose and (key := label_key(t.text)) and
+                m.row(key, 0, printed_numeral(t.text)) is not None for t in line):
+            out += held.pop(0)
+    return out + [t for line in held for t in line]
+
+
+def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token] | None:
+    """The table's tokens with its values dealt to its row labels in order, as many to each row as it has
+    cells, wherever they stand: above its label, beside it or below, a line of them or a cell a line.
+    Only where that is exact: as many values as the rows named have cells, each row's values after the
+    label of the row before it and before the label of the row after it, and none of a row's values
+    split by its label unless both orders read alike (text in reading order prints a row's cells on the
+    label's line first or last); else None."""
+    m = _matcher(layout)
+    named: list[tuple[int, int]] = []  # (row, position of its label token), in the order printed
+    values: list[int] = []  # positions of the value tokens
+    for pos, tok in enumerate(tokens):
+        if tok.prose:
+            continue
+        if tok.kind == "value":
+            values.append(pos)
+            continue
+        key = label_key(tok.text)
+        idx = m.row(key, named[-1][0] + 1 if named else 0, printed_numeral(tok.text)) if key else None
+        if idx is not None and "\n" in tok.text and sum(
+                m.row(label_key(ln), 0, printed_numeral(ln)) is not None for ln in tok.text.split("\n")) > 1:
+            return None  # lines taken for one cell that name two rows ("规章 / 行政规范性文件"): whose values follow?
+        if idx is not None and (named or not (m.is_header(key) and len(key) <= load_spec().exact_max_len)):
+            named.append((idx, pos))
+    counts = [len(layout.rows[i].columns) for i, _ in named]
+    # blank cells beyond the rows' (empty lines of text printed a cell a line) before the first label or
+    # after the last value
+    while named and len(values) > sum(counts) and tokens[values[0]].blank and values[0] < named[0][1]:
+        values.pop(0)
+    while named and len(values) > sum(counts) and tokens[values[-1]].blank:
+        values.pop()
+    if not named or sum(counts) != len(values):
+        return None
+    after: dict[int, list[Token]] = {}
+    at = 0
+    for k, ((_, pos), n) in enumerate(zip(named, counts)):
+        mine = values[at:at + n]
+        at += n
+        if (k > 0 and mine[0] < named[k - 1][1]) or (k + 1 < len(named) and mine[-1] > named[k + 1][1]):
+            return None  # past the next row's label or before the last one's: no row's own
+        cut = sum(i < pos for i in mine)
+        if 0 < cut < n and [tokens[i].value for i in mine[cut:] + mine[:cut]] != [tokens[i].value for i in mine]:
+            return None  # some above its label, some beside or below: which come first the text does not say
+        after[pos] = [tokens[i] for i in mine]
+    out: list[Token] = []
+    dealt = {i for mine in after.values() for i in map(id, mine)}
+    for pos, tok in enumerate(tokens):
+        if tok.kind == "value" and not tok.prose and id(tok) in dealt:
+            continue
+        out.append(tok)
+        out += after.get(pos, [])
+    return out
+
+
+def _broken_sums(table: AssembledTable, template: str) -> list:
+    """The table's identities its values break (blank and null as 0: a row left null in a table whose
+    values went astray is no proof that the others hold)."""
+    values = table.values()
+
+    def cell(key: str) -> float:
+        row, col = key.split(".")
+        return values.get(row, {}).get(col) or 0
+
+    return [i for i in table_identities(table.name, template)
+            if abs(sum(map(cell, i.lhs)) - sum(map(cell, i.rhs))) > 1e-6]
+
+
+def oriented(above: AssembledTable, below: AssembledTable, template: str, exact: bool = False) -> AssembledTable:
+    """A table that printed a row's values before a row's label, read both ways: each row's values after
+    its label (``above``: the values before the first label are no row's) and as ``below`` reads them
+    (the values dealt to the rows in order, ``exact``, else each line of them with the next label). The
+    dealt reading is the table unless it breaks more of the table's sums than the other: it gives every
+    printed value to a row, in order, where the other leaves a row's values to no row. Else the cells
+    the two ways read alike stand and the others are null, with both readings as candidates: sums that
+    hold one way only do not settle it (a sparse table's sums can hold with every row one row off)."""
+    broken_above, broken_below = len(_broken_sums(above, template)), len(_broken_sums(below, template))
+    if exact and broken_below <= broken_above:
+        if not table_identities(below.name, template):
+            holds = "the table has no sums to check it"
+        else:
+            holds = "every sum of the table holds" if not broken_below else f"{broken_below} of its sums fail as printed"
+            holds += f" ({broken_above} fail with each row's values after its label)"
+        below.warnings.append(f"{below.name}: values printed above their row labels (text in reading order); "
+                              f"values dealt to the rows named, in order: {holds}")
+        return below
+    a, b = above.values(), below.values()
+    differ = [(row, col) for row, cols in a.items() for col, v in cols.items() if v != b[row][col]]
+    # and the cells of every sum the table breaks so read: where values went astray, a broken sum says
+    # that some of its cells hold another row's number
+    differ += [tuple(key.split(".")) for i in _broken_sums(above, template) for key in (*i.lhs, *i.rhs)]
+    # values go astray a row at a time: a row with one such cell has none to trust
+    rows = dict.fromkeys(row for row, _ in differ)
+    differ = [(row, col) for row in rows for col in a[row]]
+    for row, col in differ:
+        cands = sorted({v for v in (a[row][col], b[row][col]) if v is not None})
+        above.cells[row][col] = Placed(None, above.cells[row][col].token, None, cands)
+    if differ:
+        above.warnings.append(f"{above.name}: values printed above their row labels as well as beside or below "
+                              f"them (text in reading order); whose they are the text does not settle "
+                              f"({broken_above} of the table's sums fail one way, {broken_below} the other); {len(differ)} cells "
+                              f"of rows {', '.join(rows)} (read differently two ways, or in a sum that fails) left "
+                              f"null, the readings as candidates")
+    return above
 
 
 def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int] | None:
