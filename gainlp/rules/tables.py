@@ -79,8 +79,9 @@ class AssembledTable:
     # 12; …), and whether wide gaps part the pieces (text laid out in columns): they join the open there,
     # or where the table shows that its blank cells print as nothing
     vanishing: list[tuple[Open, list, list, bool]] = field(default_factory=list)
-    # a row's worth of values printed before a row's label (text in reading order: a PDF's text read
-    # without its layout sets a row's values above its label): read with the labels below them as well
+    # values astray (text in reading order: a PDF's text read without its layout sets a row's values
+    # above its label): a row's worth of numbers before a row's label, or more than a row's after one;
+    # read_table reads such a table a second way
     values_above: bool = False
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
@@ -477,8 +478,10 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             # one number, printed away from the 总计 column, or in a table whose numbers start before its
             # first row (text in reading order: a row's line need not hold its own): which cell it is, and
             # whose, the text does not say
-            where = "in a table whose numbers start before its first row" if values_first else "not under the 总计 column"
-            table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), {where}; left null")
+            where = ("in a table whose numbers start before its first row" if values_first
+                     else "not under the 总计 column")
+            table.warnings.append(f"{table.name}.{row.key}: one number printed ('{vals[0].text}'), {where}; "
+                                  f"left null")
             _leave_null(table, row, vals, every_cell=True)
             table.cells_found.add(row.key)
             continue
@@ -1028,6 +1031,12 @@ def _lines_of(tokens: list[Token]) -> list[list[Token]]:
     return lines
 
 
+def _names_row(m: _Matcher, text: str, cursor: int = 0) -> int | None:
+    """The row (from ``cursor`` on) a label's text names, if any."""
+    key = label_key(text)
+    return m.row(key, cursor, printed_numeral(text)) if key else None
+
+
 def values_after_labels(tokens: list[Token], layout: TableLayout) -> list[Token]:
     """The table's tokens with every line of values alone moved after a later line that names a row, the
     oldest line held to the first such line that prints no values of its own: how the table reads where
@@ -1042,8 +1051,7 @@ def values_after_labels(tokens: list[Token], layout: TableLayout) -> list[Token]
             continue
         out += line
         if held and not any(t.kind == "value" for t in line) and any(
-                t.kind == "label" and not t.prose and (key := label_key(t.text)) and
-                m.row(key, 0, printed_numeral(t.text)) is not None for t in line):
+                t.kind == "label" and not t.prose and _names_row(m, t.text) is not None for t in line):
             out += held.pop(0)
     return out + [t for line in held for t in line]
 
@@ -1064,13 +1072,13 @@ def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token]
         if tok.kind == "value":
             values.append(pos)
             continue
-        key = label_key(tok.text)
-        idx = m.row(key, named[-1][0] + 1 if named else 0, printed_numeral(tok.text)) if key else None
+        idx = _names_row(m, tok.text, named[-1][0] + 1 if named else 0)
         if idx is not None and "\n" in tok.text and sum(
-                m.row(label_key(ln), 0, printed_numeral(ln)) is not None for ln in tok.text.split("\n")) > 1:
-            return None  # lines taken for one cell that name two rows ("规章 / 行政规范性文件"): whose values follow?
-        if idx is not None and (named or not (m.is_header(key) and len(key) <= load_spec().exact_max_len)):
-            named.append((idx, pos))
+                _names_row(m, line) is not None for line in tok.text.split("\n")) > 1:
+            return None  # lines taken for one cell name two rows ("规章 / 行政规范性文件"): whose values follow?
+        if idx is not None and (named or not (m.is_header(key := label_key(tok.text))
+                                              and len(key) <= load_spec().exact_max_len)):
+            named.append((idx, pos))  # (a header word before the first row, "总计", names none)
     counts = [len(layout.rows[i].columns) for i, _ in named]
     # blank cells beyond the rows' (empty lines of text printed a cell a line) before the first label or
     # after the last value
@@ -1114,42 +1122,42 @@ def _broken_sums(table: AssembledTable, template: str) -> list:
             if abs(sum(map(cell, i.lhs)) - sum(map(cell, i.rhs))) > 1e-6]
 
 
-def oriented(above: AssembledTable, below: AssembledTable, template: str, exact: bool = False) -> AssembledTable:
+def oriented(printed: AssembledTable, moved: AssembledTable, template: str, exact: bool = False) -> AssembledTable:
     """A table that printed a row's values before a row's label, read both ways: each row's values after
-    its label (``above``: the values before the first label are no row's) and as ``below`` reads them
+    its label (``printed``: the values before the first label are no row's) and as ``moved`` reads them
     (the values dealt to the rows in order, ``exact``, else each line of them with the next label). The
     dealt reading is the table unless it breaks more of the table's sums than the other: it gives every
     printed value to a row, in order, where the other leaves a row's values to no row. Else the cells
     the two ways read alike stand and the others are null, with both readings as candidates: sums that
     hold one way only do not settle it (a sparse table's sums can hold with every row one row off)."""
-    broken_above, broken_below = len(_broken_sums(above, template)), len(_broken_sums(below, template))
-    if exact and broken_below <= broken_above:
-        if not table_identities(below.name, template):
+    broken_printed, broken_moved = len(_broken_sums(printed, template)), len(_broken_sums(moved, template))
+    if exact and broken_moved <= broken_printed:
+        if not table_identities(moved.name, template):
             holds = "the table has no sums to check it"
         else:
-            holds = "every sum of the table holds" if not broken_below else f"{broken_below} of its sums fail as printed"
-            holds += f" ({broken_above} fail with each row's values after its label)"
-        below.warnings.append(f"{below.name}: values printed above their row labels (text in reading order); "
+            holds = (f"{broken_moved} of its sums fail as printed" if broken_moved else "every sum of the table holds")
+            holds += f" ({broken_printed} fail with each row's values after its label)"
+        moved.warnings.append(f"{moved.name}: values printed above their row labels (text in reading order); "
                               f"values dealt to the rows named, in order: {holds}")
-        return below
-    a, b = above.values(), below.values()
+        return moved
+    a, b = printed.values(), moved.values()
     differ = [(row, col) for row, cols in a.items() for col, v in cols.items() if v != b[row][col]]
     # and the cells of every sum the table breaks so read: where values went astray, a broken sum says
     # that some of its cells hold another row's number
-    differ += [tuple(key.split(".")) for i in _broken_sums(above, template) for key in (*i.lhs, *i.rhs)]
+    differ += [tuple(key.split(".")) for i in _broken_sums(printed, template) for key in (*i.lhs, *i.rhs)]
     # values go astray a row at a time: a row with one such cell has none to trust
     rows = dict.fromkeys(row for row, _ in differ)
     differ = [(row, col) for row in rows for col in a[row]]
     for row, col in differ:
         cands = sorted({v for v in (a[row][col], b[row][col]) if v is not None})
-        above.cells[row][col] = Placed(None, above.cells[row][col].token, None, cands)
+        printed.cells[row][col] = Placed(None, printed.cells[row][col].token, None, cands)
     if differ:
-        above.warnings.append(f"{above.name}: values printed above their row labels as well as beside or below "
-                              f"them (text in reading order); whose they are the text does not settle "
-                              f"({broken_above} of the table's sums fail one way, {broken_below} the other); {len(differ)} cells "
-                              f"of rows {', '.join(rows)} (read differently two ways, or in a sum that fails) left "
-                              f"null, the readings as candidates")
-    return above
+        printed.warnings.append(
+            f"{printed.name}: values printed above their row labels as well as beside or below them (text in "
+            f"reading order); whose they are the text does not settle ({broken_printed} of the table's sums fail "
+            f"one way, {broken_moved} the other); {len(differ)} cells of rows {', '.join(rows)} (read differently "
+            f"two ways, or in a sum that fails) left null, the readings as candidates")
+    return printed
 
 
 def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int] | None:
