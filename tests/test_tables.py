@@ -853,3 +853,22 @@ def test_a_docx_saved_as_text_prints_a_cell_a_line_and_an_empty_cell_as_an_empty
     v = read_table(toks, load_spec().table("applications", "2019"), "2019").values()  # one （六）其他处理 row
     for key in v:  # every row prints its 总计 alone: 0
         assert v[key] == dict.fromkeys(v[key], None) | {"total": 0}, key
+
+
+def test_pipe_rows_without_borders_end_in_an_empty_cell():
+    """html2text's Markdown of a page: cells parted by "|", no border on either side, so white space after
+    the last "|" is the row's empty last cell. Read before as a trailing border: "65| |" under three
+    columns lost a blank, and 65 was split into 6 and 5."""
+    text = ("第二十条第（一）项  \n---  \n信息内容| 本年制发件数| 本年废止件数| 现行有效件数  \n规章| | |   \n"
+            "行政规范性文件| 65| |   \n")
+    layout, toks = tokens_from_text(text, 0)
+    assert layout == "pipe_rows"
+    v = read_table(toks, load_spec().table("active_disclosure", "2021"), "2021").values()
+    assert v["normative_documents"] == {"issued": 65, "abolished": None, "in_force": None}
+    assert v["regulations"] == {"issued": None, "abolished": None, "in_force": None}
+    # rows with borders on both sides ("| 规章 | | | |"), or on the right only (seed 002: "规章 | | ||"), as before
+    for bordered in ("| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 规章 | | | |\n| 行政规范性文件 | 65 | | |\n",
+                     "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n规章 | | ||\n行政规范性文件 | 65 | ||\n"):
+        layout, toks = tokens_from_text("第二十条第（一）项 |\n" + bordered, 0)
+        v = read_table(toks, load_spec().table("active_disclosure", "2021"), "2021").values()
+        assert layout == "pipe_rows" and v["normative_documents"] == {"issued": 65, "abolished": None, "in_force": None}

@@ -287,8 +287,10 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 parts.append((c, pos))
                 pos += len(c) + 1
             if sep == "|":
-                if parts and not parts[-1][0].strip():
-                    parts.pop()  # the trailing border
+                if parts and (parts[-1][0] == "" or (bordered and not parts[-1][0].strip())):
+                    # the trailing border ("规章 | 0 | 0 | 0 |"); white space after the last "|" of an
+                    # unbordered row is its empty last cell (html2text: "规章| | |   ")
+                    parts.pop()
                 if parts and not parts[0][0].strip() and bordered:
                     parts.pop(0)  # the leading border
             first = True
