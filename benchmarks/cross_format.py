@@ -88,6 +88,29 @@ def compare(page_rec, form_rec) -> dict:
     }
 
 
+def summarise(results: dict[str, dict[str, dict]], what: str = "form") -> dict:
+    """Per (group of pages, form): the counts of :func:`compare` summed, printed as a Markdown table."""
+    totals = defaultdict(lambda: defaultdict(int))  # (pages, form) -> counts
+    for pid, per_form in results.items():
+        group = ("corpus" if pid.startswith("corpus-") else "official form (DOCX)" if pid.startswith("form-")
+                 else "dev, seeds, synthetic")
+        for form, r in per_form.items():
+            t = totals[f"{group}: {form}"]
+            for k in ("cells", "same", "wrong", "null", "zero_for_blank", "metrics", "metrics_same", "metrics_extra",
+                      "agency", "year", "template", "sections"):
+                t[k] += r[k]
+            t["pages"] += 1
+    print(f"| pages: {what} | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year "
+          "| template | sections | metrics equal (extra) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for key, t in totals.items():
+        print(f"| {key} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
+              f"{t['null']} | {t['zero_for_blank']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
+              f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} | "
+              f"{t['metrics_same']}/{t['metrics']} ({t['metrics_extra']}) |")
+    return totals
+
+
 def office_forms(workdir: Path, n: int) -> list[tuple[str, Path]]:
     """(id, DOCX) of ``n`` synthetic reports written into the official form (gainlp.synth.files.to_docx:
     the State Council's blank 2021 DOCX filled in; a 2019-template report gets the same grid built), half
@@ -131,25 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             results[pid] = {"office pdf": compare(form_rec, gainlp.extract(pdf, model=args.model)),
                             "office pdftotext": compare(form_rec, gainlp.extract(
                                 pdf_to_text(pdf, workdir / f"{pid}.pdftotext.txt"), model=args.model))}
-    totals = defaultdict(lambda: defaultdict(int))  # (pages, form) -> counts
-    for pid, per_form in results.items():
-        group = ("corpus" if pid.startswith("corpus-") else "official form (DOCX)" if pid.startswith("form-")
-                 else "dev, seeds, synthetic")
-        for form, r in per_form.items():
-            t = totals[f"{group}: {form}"]
-            for k in ("cells", "same", "wrong", "null", "zero_for_blank", "metrics", "metrics_same", "metrics_extra"):
-                t[k] += r[k]
-            for k in ("agency", "year", "template", "sections"):
-                t[k] += r[k]
-            t["pages"] += 1
-    print("| pages: form | pages | cells equal to the page's | null | 0 for a blank | wrong | agency | year | template "
-          "| sections | metrics equal (extra) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for key, t in totals.items():
-        print(f"| {key} | {t['pages']} | {t['same']}/{t['cells']} ({t['same'] / max(1, t['cells']):.1%}) | "
-              f"{t['null']} | {t['zero_for_blank']} | {t['wrong']} | {t['agency']}/{t['pages']} | {t['year']}/{t['pages']} | "
-              f"{t['template']}/{t['pages']} | {t['sections']}/{t['pages']} | "
-              f"{t['metrics_same']}/{t['metrics']} ({t['metrics_extra']}) |")
+    totals = summarise(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
                         encoding="utf-8")

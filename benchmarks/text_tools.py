@@ -1,0 +1,75 @@
+"""The text that popular HTML-to-text tools make of a report page, against the page: the record of each
+must equal the page's (the same pages and comparison as benchmarks/cross_format.py).
+
+Tools: html2text (Markdown: tables as "cell| cell| cell" rows) and inscriptis (tables laid out in
+columns with spaces), the text dumps users make of pages with Python. Neither is a dependency of gainlp:
+
+    .venv/bin/pip install html2text inscriptis
+    .venv/bin/python benchmarks/text_tools.py [--corpus ../shared/data/corpus/pingtan] [--out …]
+
+Writes a table and the JSON; exit status 1 when any tool's text states a number the page does not.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import gainlp  # noqa: E402
+from cross_format import compare, pages, summarise  # noqa: E402
+
+
+def tools() -> dict:
+    """name -> function(html) -> text, for the tools that are installed."""
+    out = {}
+    try:
+        import html2text
+
+        out["html2text"] = lambda html: html2text.HTML2Text(bodywidth=0).handle(html)
+    except ImportError:
+        print("html2text is not installed (pip install html2text): skipped", file=sys.stderr)
+    try:
+        import inscriptis
+
+        out["inscriptis"] = inscriptis.get_text
+    except ImportError:
+        print("inscriptis is not installed (pip install inscriptis): skipped", file=sys.stderr)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synth", type=int, default=4, help="synthetic pages (half of each template)")
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="also every report of this folder of texts (../shared/data/corpus/pingtan), as a page")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "text_tools.json")
+    args = ap.parse_args(argv)
+    made = tools()
+    if not made:
+        return 2
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="gainlp-text-tools-") as tmp:
+        workdir = Path(tmp)
+        for pid, page in pages(workdir, args.synth, args.corpus):
+            page_rec = gainlp.extract(page, model=None)
+            html = page.read_text(encoding="utf-8")
+            results[pid] = {}
+            for name, convert in made.items():
+                text = workdir / f"{pid}.{name}.txt"
+                text.write_text(convert(html), encoding="utf-8")
+                results[pid][name] = compare(page_rec, gainlp.extract(text, model=None))
+    totals = summarise(results, what="tool")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    return 1 if any(t["wrong"] for t in totals.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
