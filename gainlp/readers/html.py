@@ -103,7 +103,7 @@ def _attr_words(tag: Tag) -> list[str]:
 
 
 def _is_clutter(tag: Tag) -> bool:
-    if tag.name in ("footer", "form"):  # a form round the whole page (ASP.NET pages, LibreOffice's HTML) stays
+    if tag.name in ("footer", "form"):  # (kept where it holds the page: ASP.NET pages, LibreOffice's HTML)
         return True
     if tag.name == "header":
         return tag.find_parent(["article", "main"]) is None

@@ -232,8 +232,8 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
             if para:
                 groups = _indent_groups(para)
                 if len(groups) == 1 and sum(_whole_label(p) for p, _ in para) > 1:
-                    # lines that are each a whole row label ("规章 / 规范性文件", nothing between them): cells
-                    # of their own, not one label wrapped over them
+                    # lines that are each a whole label (rows' "规章 / 规范性文件", nothing between them; header
+                    # words; 第二十条 titles): cells of their own, not one label wrapped over them
                     for p, off in para:
                         toks.extend(_cell_tokens(p, off, False))
                 elif len(groups) == 1:
