@@ -1150,7 +1150,11 @@ def oriented(printed: AssembledTable, moved: AssembledTable, template: str, exac
     differ = [(row, col) for row in rows for col in a[row]]
     for row, col in differ:
         cands = sorted({v for v in (a[row][col], b[row][col]) if v is not None})
-        printed.cells[row][col] = Placed(None, printed.cells[row][col].token, None, cands)
+        # the cell keeps a token of its row, so that its null is the rules' reading (with candidates),
+        # not a cell no rule found that a model may fill
+        token = printed.cells[row][col].token or moved.cells[row][col].token or next(
+            (p.token for t in (printed, moved) for p in t.cells[row].values() if p.token is not None), None)
+        printed.cells[row][col] = Placed(None, token, None, cands)
     if differ:
         printed.warnings.append(
             f"{printed.name}: values printed above their row labels as well as beside or below them (text in "
