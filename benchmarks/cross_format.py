@@ -111,6 +111,16 @@ def summarise(results: dict[str, dict[str, dict]], what: str = "form") -> dict:
     return totals
 
 
+def finish(results: dict[str, dict[str, dict]], out: Path, what: str = "form") -> int:
+    """Print the table (:func:`summarise`), write the JSON; exit status 1 when any form states a number the
+    page does not."""
+    totals = summarise(results, what)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
+                   encoding="utf-8")
+    return 1 if any(t["wrong"] for t in totals.values()) else 0
+
+
 def office_forms(workdir: Path, n: int) -> list[tuple[str, Path]]:
     """(id, DOCX) of ``n`` synthetic reports written into the official form (gainlp.synth.files.to_docx:
     the State Council's blank 2021 DOCX filled in; a 2019-template report gets the same grid built), half
@@ -154,11 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             results[pid] = {"office pdf": compare(form_rec, gainlp.extract(pdf, model=args.model)),
                             "office pdftotext": compare(form_rec, gainlp.extract(
                                 pdf_to_text(pdf, workdir / f"{pid}.pdftotext.txt"), model=args.model))}
-    totals = summarise(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    return 1 if any(t["wrong"] for t in totals.values()) else 0
+    return finish(results, args.out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Writes a table and the JSON; exit status 1 when any tool's text states a number 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import gainlp  # noqa: E402
-from cross_format import compare, pages, summarise  # noqa: E402
+from cross_format import compare, finish, pages  # noqa: E402
 
 
 def tools() -> dict:
@@ -64,11 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 text = workdir / f"{pid}.{name}.txt"
                 text.write_text(convert(html), encoding="utf-8")
                 results[pid][name] = compare(page_rec, gainlp.extract(text, model=None))
-    totals = summarise(results, what="tool")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"totals": totals, "pages": results}, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    return 1 if any(t["wrong"] for t in totals.values()) else 0
+    return finish(results, args.out, what="tool")
 
 
 if __name__ == "__main__":
