@@ -875,3 +875,37 @@ def test_pipe_rows_without_borders_end_in_an_empty_cell():
         layout, toks = tokens_from_text("第二十条第（一）项 |\n" + bordered, 0)
         v = read_table(toks, load_spec().table("active_disclosure", "2021"), "2021").values()
         assert layout == "pipe_rows" and v["normative_documents"] == {"issued": 65, "abolished": None, "in_force": None}
+
+
+def test_cells_each_followed_by_a_blank_line_print_an_empty_cell_as_two():
+    """docx2txt's text of a DOCX: every cell prints a blank line after it, so an empty cell is two empty
+    lines and a row's six empty cells before its 总计 are thirteen. Read before as one empty line per empty
+    cell: twelve blanks for seven columns, and some rows' 总计 went to another column (0 for a blank)."""
+    rows = [("一、本年新收政府信息公开申请数量", "", "5"), ("二、上年结转政府信息公开申请数量", "1", "1"),
+            ("三、本年度办理结果", None, None), ("（一）予以公开", "", "4"),
+            ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "2", "2")]
+
+    def page(per_blank: int) -> str:
+        out = ""
+        for label, first, total in rows:
+            out += f"{label}\n\n"
+            if total is None:
+                continue  # a group label's row: its cells are the merged group's
+            cells = [first] + [""] * 5 + [total]
+            out += "".join(f"{c}\n\n" if c else "\n" * per_blank for c in cells)
+        return out
+
+    spec = load_spec().table("applications", "2021")
+    for per_blank in (2, 1):  # docx2txt's text, and seed 000's (one empty line per empty cell), as before
+        text = page(per_blank)
+        layout, toks = tokens_from_text(text, 0)
+        assert layout == "blank_separated"
+        # (read the way parse_tables reads a region)
+        from gainlp.document import Document
+        from gainlp.rules.sections import find_sections
+
+        doc = Document.from_text("三、收到和处理政府信息公开申请情况\n" + text)
+        v = parse_tables(doc, find_sections(doc), year=2021, template="2021").tables["applications"]
+        assert v["new_received"] == dict.fromkeys(spec.rows[0].columns, None) | {"total": 5}, per_blank
+        assert v["carried_over"] == dict.fromkeys(spec.rows[1].columns, None) | {"natural_person": 1, "total": 1}
+        assert v["partially_granted"]["natural_person"] == 2 and v["granted"]["total"] == 4

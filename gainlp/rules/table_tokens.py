@@ -165,6 +165,28 @@ def _cells_on_adjacent_lines(lines: list[str], mostly_blank: bool) -> bool:
     return mostly_blank and not parted and beside >= CELL_LINES_BESIDE
 
 
+BLANK_RUNS = 3  # runs of several empty lines that may show how many an empty cell prints
+
+
+def empty_cells_may_print_two_lines(text: str) -> bool:
+    """Can an empty cell of this blank-separated text be two empty lines? Seed 000's text prints one
+    (a cell, a blank line, one more per empty cell); docx2txt's prints two (every cell, empty or not,
+    followed by a blank line). Possible where every run of empty lines between printed lines is odd,
+    several are longer than one, and each printed line stands alone (no paragraph of several lines, as
+    pdftotext's has); the count alone cannot tell the two apart there."""
+    runs, run, para, joined = [], 0, 0, False
+    for ln in text.split("\n"):
+        if ln.strip():
+            if run:
+                runs.append(run)
+            para = para + 1 if not run else 1
+            joined = joined or (para > 1 and bool(runs))
+            run = 0
+        else:
+            run += 1
+    return not joined and sum(r > 1 for r in runs) >= BLANK_RUNS and all(r % 2 for r in runs)
+
+
 INDENT_STEP = 4  # lines of one paragraph indented this much apart print different columns
 
 
@@ -219,8 +241,11 @@ def _whole_label(text: str) -> bool:
     return bool(key) and _split_vocab().any_label.fullmatch(key) is not None
 
 
-def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[str, list[Token]]:
-    """Tokenise a table region of the document text (``base`` = its offset in the document)."""
+def tokens_from_text(text: str, base: int, layout: str | None = None,
+                     blank_lines: int = 1) -> tuple[str, list[Token]]:
+    """Tokenise a table region of the document text (``base`` = its offset in the document).
+    ``blank_lines``: how many empty lines an empty cell prints in blank-separated text (see
+    :func:`empty_cells_may_print_two_lines`)."""
     layout = layout or detect_layout(text)
     lines = _lines(text, base)
     toks: list[Token] = []
@@ -249,7 +274,7 @@ def tokens_from_text(text: str, base: int, layout: str | None = None) -> tuple[s
                 if blanks and para:
                     flush()
                 if blanks > 1 and toks:
-                    for _ in range(blanks - 1):
+                    for _ in range((blanks - 1) // blank_lines):
                         toks.append(Token("value", "", off - 1, off - 1, None))
                 blanks = 0
                 para.append((ln, off))

@@ -29,7 +29,8 @@ from gainlp.document import Document, Span
 from gainlp.record import Ambiguity, Provenance, Section
 from gainlp.rules.run_together import Readings, row_readings
 from gainlp.rules.solve import Open, settled, solve
-from gainlp.rules.table_tokens import COLUMN_SLACK, Token, is_clause, tokens_from_table, tokens_from_text
+from gainlp.rules.table_tokens import (COLUMN_SLACK, Token, empty_cells_may_print_two_lines, is_clause, tokens_from_table,
+                                      tokens_from_text)
 from gainlp.template import (
     NUMBERED_PREFIX_MIN_LEN,
     PREFIX_MIN_LEN,
@@ -986,6 +987,11 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
             continue
         layout_name, toks = tokens_for_region(doc, *region)
         result.layouts[name] = layout_name
+        text = doc.text[region[0]:region[1]]
+        if layout_name == "blank_separated" and name != "review_litigation" and empty_cells_may_print_two_lines(text):
+            # (table 四's one line of values has no row labels to fit them to)
+            toks = _better_fit(toks, tokens_from_text(text, region[0], layout_name, blank_lines=2)[1],
+                               spec.table(name, template))
         assembled = read_table(toks, spec.table(name, template), template)
         if not assembled.found_rows:
             continue
@@ -1004,6 +1010,22 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
 
 
 MAX_SHOWN_READINGS = 4
+
+
+def _misfit(tokens: list[Token], layout: TableLayout) -> int:
+    """How far the values after each row's label are from that row's number of cells, summed."""
+    named = _rows_named(tokens, layout)
+    if named is None:
+        return 0
+    bounds = [pos for _, pos in named] + [len(tokens)]
+    return sum(abs(len(layout.rows[idx].columns) - sum(
+        t.kind == "value" and not t.prose for t in tokens[pos + 1:bounds[k + 1]])) for k, (idx, pos) in enumerate(named))
+
+
+def _better_fit(one: list[Token], two: list[Token], layout: TableLayout) -> list[Token]:
+    """Blank-separated text whose empty cells may print one empty line or two, tokenised both ways: two
+    where that gives the rows their number of cells more nearly, else one (seed 000's, as before)."""
+    return two if _misfit(two, layout) < _misfit(one, layout) else one
 
 
 def read_table(tokens: list[Token], layout: TableLayout, template: str) -> AssembledTable:
@@ -1056,6 +1078,25 @@ def values_after_labels(tokens: list[Token], layout: TableLayout) -> list[Token]
     return out + [t for line in held for t in line]
 
 
+def _rows_named(tokens: list[Token], layout: TableLayout) -> list[tuple[int, int]] | None:
+    """(row, position of its label token) of each row label, in the order printed, each row after the
+    one before (a header word before the first row, "总计", names none); None where lines taken for one
+    cell name two rows ("规章 / 行政规范性文件": whose values follow them the text does not say)."""
+    m = _matcher(layout)
+    named: list[tuple[int, int]] = []
+    for pos, tok in enumerate(tokens):
+        if tok.prose or tok.kind != "label":
+            continue
+        idx = _names_row(m, tok.text, named[-1][0] + 1 if named else 0)
+        if idx is not None and "\n" in tok.text and sum(
+                _names_row(m, line) is not None for line in tok.text.split("\n")) > 1:
+            return None
+        if idx is not None and (named or not (m.is_header(key := label_key(tok.text))
+                                              and len(key) <= load_spec().exact_max_len)):
+            named.append((idx, pos))
+    return named
+
+
 def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token] | None:
     """The table's tokens with its values dealt to its row labels in order, as many to each row as it has
     cells, wherever they stand: above its label, beside it or below, a line of them or a cell a line.
@@ -1063,22 +1104,10 @@ def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token]
     label of the row before it and before the label of the row after it, and none of a row's values
     split by its label unless both orders read alike (text in reading order prints a row's cells on the
     label's line first or last); else None."""
-    m = _matcher(layout)
-    named: list[tuple[int, int]] = []  # (row, position of its label token), in the order printed
-    values: list[int] = []  # positions of the value tokens
-    for pos, tok in enumerate(tokens):
-        if tok.prose:
-            continue
-        if tok.kind == "value":
-            values.append(pos)
-            continue
-        idx = _names_row(m, tok.text, named[-1][0] + 1 if named else 0)
-        if idx is not None and "\n" in tok.text and sum(
-                _names_row(m, line) is not None for line in tok.text.split("\n")) > 1:
-            return None  # lines taken for one cell name two rows ("规章 / 行政规范性文件"): whose values follow?
-        if idx is not None and (named or not (m.is_header(key := label_key(tok.text))
-                                              and len(key) <= load_spec().exact_max_len)):
-            named.append((idx, pos))  # (a header word before the first row, "总计", names none)
+    named = _rows_named(tokens, layout)
+    if named is None:
+        return None
+    values = [pos for pos, tok in enumerate(tokens) if tok.kind == "value" and not tok.prose]
     counts = [len(layout.rows[i].columns) for i, _ in named]
     # blank cells beyond the rows' (empty lines of text printed a cell a line) before the first label or
     # after the last value
