@@ -2,9 +2,11 @@
 must equal the page's (the same pages and comparison as benchmarks/cross_format.py).
 
 Tools: html2text (Markdown: tables as "cell| cell| cell" rows) and inscriptis (tables laid out in
-columns with spaces), the text dumps users make of pages with Python. Neither is a dependency of gainlp:
+columns with spaces) on the page, and docx2txt on the page's DOCX (LibreOffice's, as in cross_format:
+every cell followed by a blank line), the text dumps users make with Python. None is a dependency of
+gainlp:
 
-    .venv/bin/pip install html2text inscriptis
+    .venv/bin/pip install html2text inscriptis docx2txt
     .venv/bin/python benchmarks/text_tools.py [--corpus ../shared/data/corpus/pingtan] [--out …]
 
 Writes a table and the JSON; exit status 1 when any tool's text states a number the page does not.
@@ -25,20 +27,28 @@ from cross_format import compare, finish, pages  # noqa: E402
 
 
 def tools() -> dict:
-    """name -> function(html) -> text, for the tools that are installed."""
+    """name -> function(page, workdir) -> text, for the tools that are installed."""
     out = {}
     try:
         import html2text
 
-        out["html2text"] = lambda html: html2text.HTML2Text(bodywidth=0).handle(html)
+        out["html2text"] = lambda page, _: html2text.HTML2Text(bodywidth=0).handle(page.read_text(encoding="utf-8"))
     except ImportError:
         print("html2text is not installed (pip install html2text): skipped", file=sys.stderr)
     try:
         import inscriptis
 
-        out["inscriptis"] = inscriptis.get_text
+        out["inscriptis"] = lambda page, _: inscriptis.get_text(page.read_text(encoding="utf-8"))
     except ImportError:
         print("inscriptis is not installed (pip install inscriptis): skipped", file=sys.stderr)
+    try:
+        import docx2txt
+
+        from gainlp.convert import html_to_docx
+
+        out["docx2txt"] = lambda page, work: docx2txt.process(str(html_to_docx(page, work / f"{page.stem}.docx")))
+    except ImportError:
+        print("docx2txt is not installed (pip install docx2txt): skipped", file=sys.stderr)
     return out
 
 
@@ -57,11 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         for pid, page in pages(workdir, args.synth, args.corpus):
             page_rec = gainlp.extract(page, model=None)
-            html = page.read_text(encoding="utf-8")
             results[pid] = {}
             for name, convert in made.items():
                 text = workdir / f"{pid}.{name}.txt"
-                text.write_text(convert(html), encoding="utf-8")
+                text.write_text(convert(page, workdir), encoding="utf-8")
                 results[pid][name] = compare(page_rec, gainlp.extract(text, model=None))
     return finish(results, args.out, what="tool")
 
