@@ -987,9 +987,9 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
             continue
         layout_name, toks = tokens_for_region(doc, *region)
         result.layouts[name] = layout_name
-        text = doc.text[region[0]:region[1]]
-        if layout_name == "blank_separated" and name != "review_litigation" and empty_cells_may_print_two_lines(text):
-            # (table 四's one line of values has no row labels to fit them to)
+        # (not table 四: its one line of values has no row labels to fit them to)
+        if layout_name == "blank_separated" and name != "review_litigation" and empty_cells_may_print_two_lines(
+                text := doc.text[region[0]:region[1]]):
             toks = _better_fit(toks, tokens_from_text(text, region[0], layout_name, blank_lines=2)[1],
                                spec.table(name, template))
         assembled = read_table(toks, spec.table(name, template), template)
@@ -1147,8 +1147,7 @@ def _broken_sums(table: AssembledTable, template: str) -> list:
         row, col = key.split(".")
         return values.get(row, {}).get(col) or 0
 
-    return [i for i in table_identities(table.name, template)
-            if abs(sum(map(cell, i.lhs)) - sum(map(cell, i.rhs))) > 1e-6]
+    return [i for i in table_identities(table.name, template) if not balanced(map(cell, i.lhs), map(cell, i.rhs))]
 
 
 def oriented(printed: AssembledTable, moved: AssembledTable, template: str, exact: bool = False) -> AssembledTable:
