@@ -23,7 +23,7 @@ from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, before_open_bracket,
                                    malformed_subject, names_a_change, read_quantity)
 from gainlp.rules.sections import one_line_title, printed_numeral, section_numbers
 from gainlp.rules.table_tokens import Token
-from gainlp.rules.tables import AssembledTable, read_table, table_extent, table_regions, tokens_for_region
+from gainlp.rules.tables import AssembledTable, read_tables, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import CN_NUMERAL_CHARS, normalize, parse_cell_number
 
@@ -411,17 +411,15 @@ def read_model_layer(doc: Document, template: str | None, rule_sections: list[Se
     keys = {s.key for s in rule_sections}
     sections = sorted(rule_sections + [s for s in reading.sections if s.key not in keys], key=lambda s: s.start)
     regions = table_regions(doc, sections)
-    spec = load_spec()
     claimed: list[tuple[int, int]] = []  # the text of the tables read: no narrative there
+    read = read_tables(regions, lambda _, start, end: _table_tokens(doc, spans, start, end),
+                       template) if template is not None else {}
     for name in TABLE_NAMES:
-        region = regions.get(name) if template is not None else None
-        if region is None:
-            reading.tables[name] = None
+        assembled = read.get(name)
+        reading.tables[name] = assembled if assembled is not None and assembled.found_rows else None
+        if reading.tables[name] is None:
             continue
-        toks = _table_tokens(doc, spans, *region)
-        assembled = read_table(toks, spec.table(name, template), template)
-        reading.tables[name] = assembled if assembled.found_rows else None
-        extent = table_extent(assembled, region) if assembled.found_rows else None
+        extent = table_extent(assembled, regions[name])
         if extent is not None:  # as the rules claim a table's text
             claimed.append(extent)
     reading.metrics = model_metrics(doc, spans, sections, claimed)

@@ -909,3 +909,43 @@ def test_cells_each_followed_by_a_blank_line_print_an_empty_cell_as_two():
         assert v["new_received"] == dict.fromkeys(spec.rows[0].columns, None) | {"total": 5}, per_blank
         assert v["carried_over"] == dict.fromkeys(spec.rows[1].columns, None) | {"natural_person": 1, "total": 1}
         assert v["partially_granted"]["natural_person"] == 2 and v["granted"]["total"] == 4
+
+
+def test_last_rows_values_printed_after_the_next_heading_are_that_tables():
+    """Plain pdftotext of a printed page may set the values of table 三's last rows after the heading of
+    section 四 (the corpus's reading-order prints, e.g. gaj-2024): they are taken back from table 四's text,
+    as many as make the rows' dealing exact, and table 四 reads without them. Before, table 三 read them
+    as no row's (its rows null) and table 四 as rows of 7 cells (null)."""
+    spilled = ("0 0 / / / / 0", "19 1 0 / 1 1 22", "1 0 / 0 / / 1")
+    lines = READING_ORDER.splitlines()
+    table3 = "\n".join(ln for ln in lines if ln not in spilled)
+    text = ("三、收到和处理政府信息公开申请情况\n申请人情况\n" + table3 + "\n四、政府信息公开行政复议、行政诉讼情况\n行\n政\n复\n议\n\n"
+            + "\n".join(spilled) + "\n\n行\n政\n诉\n讼\n未经复议直接起诉 复议后起诉\n"
+            "结果维持 结果纠正 其他结果 尚未审结 总计\n1 0 0 0 1 0\n\n0\n\n0\n\n0\n\n0\n\n0 0 0 0 0\n"
+            "五、存在的主要问题及改进情况\n无。\n")
+    truth = read_table(tokens_from_text(READING_ORDER, 0)[1], load_spec().table("applications", "2021"), "2021")
+    doc = Document(text=text)
+    from gainlp.rules.sections import locate_sections
+    result = parse_tables(doc, locate_sections(doc), year=2022, template="2021")
+    assert result.tables["applications"] == truth.values()
+    assert any("printed after the table" in w for w in result.warnings)
+    # table 四 without them: fifteen cells, whichever way it reads them, never a 7-wide row's numbers
+    review = result.tables["review_litigation"]
+    assert all(v in (None, 0, 1) for cols in review.values() for v in cols.values())
+    # each spilled value points back to its characters
+    total = result.provenance["tables.applications.total.total"]
+    assert text[total.start:total.end] == "22" and total.start > text.index("四、政府信息公开行政复议")
+
+
+def test_lines_after_a_table_are_taken_only_where_they_make_its_dealing_exact():
+    """A line of 7 numbers after the heading that the rows cannot take exactly stays the next table's."""
+    spilled = ("0 0 / / / / 0", "19 1 0 / 1 1 22", "1 0 / 0 / / 1")
+    lines = READING_ORDER.splitlines()
+    table3 = "\n".join(ln for ln in lines if ln not in spilled)
+    text = ("三、收到和处理政府信息公开申请情况\n申请人情况\n" + table3 + "\n四、政府信息公开行政复议、行政诉讼情况\n"
+            + "\n".join(spilled[:2]) + "\n五、存在的主要问题及改进情况\n无。\n")
+    doc = Document(text=text)
+    from gainlp.rules.sections import locate_sections
+    result = parse_tables(doc, locate_sections(doc), year=2022, template="2021")
+    assert not any("printed after the table" in w for w in result.warnings)
+    assert result.tables["applications"]["total"]["total"] is None

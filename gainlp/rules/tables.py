@@ -84,6 +84,9 @@ class AssembledTable:
     # above its label): a row's worth of numbers before a row's label, or more than a row's after one;
     # read_table reads such a table a second way
     values_above: bool = False
+    # values of its last rows read from after its region (text in reading order that prints them after
+    # the next table's heading): the next table reads without them
+    spilled: list[Token] = field(default_factory=list)
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
         return {r: {c: p.value for c, p in cols.items()} for r, cols in self.cells.items()}
@@ -981,18 +984,19 @@ def parse_tables(doc: Document, sections: list[Section], year: int | None = None
     if not found:
         return result
     template = template or "2021"
-    for name in TABLE_NAMES:
-        region = regions[name]
-        if region is None:
-            continue
-        layout_name, toks = tokens_for_region(doc, *region)
+
+    def tokens_of(name: str, start: int, end: int) -> list[Token]:
+        layout_name, toks = tokens_for_region(doc, start, end)
         result.layouts[name] = layout_name
         # (not table 四: its one line of values has no row labels to fit them to)
         if layout_name == "blank_separated" and name != "review_litigation" and empty_cells_may_print_two_lines(
-                text := doc.text[region[0]:region[1]]):
-            toks = _better_fit(toks, tokens_from_text(text, region[0], layout_name, blank_lines=2)[1],
+                text := doc.text[start:end]):
+            toks = _better_fit(toks, tokens_from_text(text, start, layout_name, blank_lines=2)[1],
                                spec.table(name, template))
-        assembled = read_table(toks, spec.table(name, template), template)
+        return toks
+
+    for name, assembled in read_tables(regions, tokens_of, template).items():
+        region = regions[name]
         if not assembled.found_rows:
             continue
         values = assembled.values()
@@ -1028,20 +1032,74 @@ def _better_fit(one: list[Token], two: list[Token], layout: TableLayout) -> list
     return two if _misfit(two, layout) < _misfit(one, layout) else one
 
 
-def read_table(tokens: list[Token], layout: TableLayout, template: str) -> AssembledTable:
+def read_table(tokens: list[Token], layout: TableLayout, template: str,
+               after: list[list[Token]] = ()) -> AssembledTable:
     """A table's tokens placed on its grid (:func:`assemble`) and its digits run together read
     (:func:`settle`); where a row's values stand above its label (text in reading order), read again
-    with the values dealt to the rows in order, and the two readings weighed (:func:`oriented`)."""
+    with the values dealt to the rows in order, and the two readings weighed (:func:`oriented`).
+    ``after``: the lines of values that the text after the table's region opens with, as wide as the
+    table's rows (:func:`spill_candidates`); the fewest of them that make the dealing exact are its last
+    rows' values (``spilled``)."""
     table = assemble(tokens, layout)
     if not table.found_rows:
         return table
     settle(table, template)
     if table.values_above:
-        dealt = values_in_row_order(tokens, layout)
+        dealt, spilled = values_in_row_order(tokens, layout), []
+        for k in range(1, len(after) + 1):
+            if dealt is not None:
+                break
+            spilled = [t for line in after[:k] for t in line]
+            dealt = values_in_row_order(tokens + spilled, layout, inside=len(tokens))
         other = assemble(dealt if dealt is not None else values_after_labels(tokens, layout), layout)
         settle(other, template)
         table = oriented(table, other, template, exact=dealt is not None)
+        if table is other and spilled:
+            table.spilled = spilled
+            table.warnings.append(f"{table.name}: the values of its last {len(after[:k])} rows printed after the "
+                                  f"table, at the start of the next table's text (text in reading order); read as "
+                                  f"those rows'")
     return table
+
+
+def spill_candidates(tokens: list[Token], layout: TableLayout) -> list[list[Token]]:
+    """The lines of values alone that a table's text opens with, each as wide as the rows of ``layout``
+    (a table whose rows are all as wide, and wider than one cell), before any other line of values: where
+    text in reading order prints the last rows of that table after the next table's heading ("四、政府信息
+    公开行政复议…" / "行政复议" / "8 0 0 0 0 0 8"), they are its candidates for them."""
+    widths = {len(r.columns) for r in layout.rows}
+    if len(widths) != 1 or (width := widths.pop()) < 3:
+        return []
+    out: list[list[Token]] = []
+    for line in _lines_of(tokens):
+        values = [t for t in line if t.kind == "value" and not t.prose]
+        if not values:
+            if out:
+                break  # the lines of values taken are one run
+            continue
+        if len(values) != len(line) or len(values) != width or any(t.glued for t in values):
+            break
+        out.append(line)
+    return out
+
+
+def read_tables(regions: dict[str, tuple[int, int] | None], tokens_of, template: str) -> dict[str, AssembledTable]:
+    """Each table with a region read (:func:`read_table`) from ``tokens_of(name, start, end)``, in the
+    template's order: values of a table's last rows printed after its region are taken from the start
+    of the next table's text, which then reads without them."""
+    spec = load_spec()
+    names = [n for n in TABLE_NAMES if regions.get(n)]
+    toks = {n: tokens_of(n, *regions[n]) for n in names}
+    out: dict[str, AssembledTable] = {}
+    for i, name in enumerate(names):
+        layout = spec.table(name, template)
+        nxt = names[i + 1] if i + 1 < len(names) else None
+        out[name] = table = read_table(toks[name], layout, template,
+                                       spill_candidates(toks[nxt], layout) if nxt else [])
+        if table.spilled:
+            taken = set(map(id, table.spilled))
+            toks[nxt] = [t for t in toks[nxt] if id(t) not in taken]
+    return out
 
 
 def _lines_of(tokens: list[Token]) -> list[list[Token]]:
@@ -1097,13 +1155,14 @@ def _rows_named(tokens: list[Token], layout: TableLayout) -> list[tuple[int, int
     return named
 
 
-def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token] | None:
+def values_in_row_order(tokens: list[Token], layout: TableLayout, inside: int | None = None) -> list[Token] | None:
     """The table's tokens with its values dealt to its row labels in order, as many to each row as it has
     cells, wherever they stand: above its label, beside it or below, a line of them or a cell a line.
     Only where that is exact: as many values as the rows named have cells, each row's values after the
     label of the row before it and before the label of the row after it, and none of a row's values
     split by its label unless both orders read alike (text in reading order prints a row's cells on the
-    label's line first or last); else None."""
+    label's line first or last); else None. Tokens from ``inside`` on stand after the table's region:
+    they are the last rows' values, after every label."""
     named = _rows_named(tokens, layout)
     if named is None:
         return None
@@ -1122,7 +1181,9 @@ def values_in_row_order(tokens: list[Token], layout: TableLayout) -> list[Token]
     for k, ((_, pos), n) in enumerate(zip(named, counts)):
         mine = values[at:at + n]
         at += n
-        if (k > 0 and mine[0] < named[k - 1][1]) or (k + 1 < len(named) and mine[-1] > named[k + 1][1]):
+        printed_here = [i for i in mine if inside is None or i < inside]
+        if (k > 0 and mine[0] < named[k - 1][1]) or (
+                k + 1 < len(named) and printed_here and printed_here[-1] > named[k + 1][1]):
             return None  # past the next row's label or before the last one's: no row's own
         cut = sum(i < pos for i in mine)
         if 0 < cut < n and [tokens[i].value for i in mine[cut:] + mine[:cut]] != [tokens[i].value for i in mine]:
