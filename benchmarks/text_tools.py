@@ -2,11 +2,13 @@
 must equal the page's (the same pages and comparison as benchmarks/cross_format.py).
 
 Tools: html2text (Markdown: tables as "cell| cell| cell" rows) and inscriptis (tables laid out in
-columns with spaces) on the page, and docx2txt on the page's DOCX (LibreOffice's, as in cross_format:
-every cell followed by a blank line), the text dumps users make with Python. None is a dependency of
-gainlp:
+columns with spaces) on the page, docx2txt on the page's DOCX (LibreOffice's, as in cross_format:
+every cell followed by a blank line), and on the page printed to PDF by Chromium and on the DOCX
+exported to PDF by LibreOffice ("office"), pdfminer.six's ``extract_text`` (its text boxes, each
+column of a table a box) and pypdf's ``extract_text`` (plain, and ``extraction_mode="layout"``): the
+text dumps users make with Python. None is a dependency of gainlp but pdfminer.six (pdfplumber's):
 
-    .venv/bin/pip install html2text inscriptis docx2txt
+    .venv/bin/pip install html2text inscriptis docx2txt pypdf
     .venv/bin/python benchmarks/text_tools.py [--corpus ../shared/data/corpus/pingtan] [--out …]
 
 Writes a table and the JSON; exit status 1 when any tool's text states a number the page does not.
@@ -49,7 +51,37 @@ def tools() -> dict:
         out["docx2txt"] = lambda page, work: docx2txt.process(str(html_to_docx(page, work / f"{page.stem}.docx")))
     except ImportError:
         print("docx2txt is not installed (pip install docx2txt): skipped", file=sys.stderr)
+    from pdfminer.high_level import extract_text
+
+    for pdf in ("pdf", "office pdf"):
+        out[f"pdfminer, {pdf}"] = lambda page, work, pdf=pdf: extract_text(str(_pdf(page, work, pdf)))
+    try:
+        import pypdf
+
+        def by_pypdf(page: Path, work: Path, pdf: str, **kw) -> str:
+            return "\n".join(p.extract_text(**kw) or "" for p in pypdf.PdfReader(str(_pdf(page, work, pdf))).pages)
+
+        for pdf in ("pdf", "office pdf"):
+            out[f"pypdf, {pdf}"] = lambda page, work, pdf=pdf: by_pypdf(page, work, pdf)
+            out[f"pypdf layout, {pdf}"] = lambda page, work, pdf=pdf: by_pypdf(page, work, pdf, extraction_mode="layout")
+    except ImportError:
+        print("pypdf is not installed (pip install pypdf): skipped", file=sys.stderr)
     return out
+
+
+def _pdf(page: Path, work: Path, which: str) -> Path:
+    """The page printed to PDF by Chromium ("pdf"), or its DOCX exported to PDF by LibreOffice ("office
+    pdf"); made once per page."""
+    from gainlp.convert import docx_to_pdf, html_to_docx, html_to_pdf
+
+    dst = work / f"{page.stem}.{which.replace(' ', '_')}.pdf"
+    if not dst.exists():
+        if which == "pdf":
+            html_to_pdf(page, dst)
+        else:
+            docx = work / f"{page.stem}.docx"
+            docx_to_pdf(docx if docx.exists() else html_to_docx(page, docx), dst)
+    return dst
 
 
 def main(argv: list[str] | None = None) -> int:

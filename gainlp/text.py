@@ -104,6 +104,9 @@ _JOINS_BEFORE = _PerChar(lambda ch: is_cjk(ch) or ch.isdigit() or ch in "（(“
 
 
 _LATIN = _PerChar(lambda ch: ch.isascii() and ch.isalpha())
+# an opening mark, or the point after a numbering ("2."): white space after it and before a CJK character
+# is an artefact
+_OPENS = _PerChar(lambda ch: ch in "“‘（(《【[.")
 
 
 def _joinable(prev: str, nxt: str) -> bool:
@@ -111,6 +114,8 @@ def _joinable(prev: str, nxt: str) -> bool:
     characters and digits or the marks around them, and between CJK and a Latin word set apart in
     Chinese text ("利用 LED 屏": the text of a word processor's PDF); never between two Latin words."""
     if _JOINS_AFTER[prev] and _JOINS_BEFORE[nxt] and not (prev.isdigit() and nxt.isdigit()):
+        return True
+    if _OPENS[prev] and is_cjk(nxt):  # "“ 平潭国资”", "( 部门文件)", "2. 加强": pypdf's text of a PDF
         return True
     return (is_cjk(prev) and _LATIN[nxt]) or (_LATIN[prev] and is_cjk(nxt))
 
@@ -155,7 +160,7 @@ def _run_check(ws: str) -> re.Pattern:
     two characters that could make it an artefact."""
     w = f"[{ws}]"
     # every character that _joinable may join after (before), and more
-    after = rf"[^\x00-\x7f]{w}|[0-9%),A-Za-z]{w}"
+    after = rf"[^\x00-\x7f]{w}|[0-9%),A-Za-z(\[.]{w}"
     before = r"[^\x00-\x7f]|[0-9(%A-Za-z,;:)]"
     return re.compile(rf"{w}(?<!{w}{w})(?:{w}+|(?<=\A{w})|\Z|(?<={after})(?={before}))")
 

@@ -949,3 +949,48 @@ def test_lines_after_a_table_are_taken_only_where_they_make_its_dealing_exact():
     result = parse_tables(doc, locate_sections(doc), year=2022, template="2021")
     assert not any("printed after the table" in w for w in result.warnings)
     assert result.tables["applications"]["total"]["total"] is None
+
+
+def test_a_year_set_apart_from_its_nian_by_many_spaces_is_no_cell():
+    """pypdf's layout text of an office PDF justifies a heading's line: "四、…情况 2021     年我局未有…".
+    The 2021 was read as table 四's reconsideration.total (one space before 年 was a date already)."""
+    from gainlp.rules.table_tokens import split_text
+
+    toks = split_text("四、政府信息公开行政复议与行政诉讼情况 2021     年我局未有政府信息公开行政复议及行政诉讼", 0)
+    assert not [t for t in toks if t.kind == "value"]
+
+
+def test_one_number_beside_a_printed_blank_under_three_columns_is_not_split():
+    """pypdf's layout text of an office PDF, a blank line after each line: "行政规范性文件  65", then an empty
+    line read as one blank cell, under 制发 / 废止 / 现行有效. Read before as 6, 5 and the blank (the 65 taken
+    for digits run together), with no warning: now null, 65 unsplit among the candidates."""
+    text = "\n".join(["信息内容  本年制发件数  本年废止件数  现行有效件数", "", "规章", "", "行政规范性文件  65", "", "",
+                      "第二十条第（五）项", "", "信息内容  本年处理决定数量", "", "行政许可  88", ""])
+    layout, toks = tokens_from_text(text, 0)
+    assert layout == "blank_separated"
+    t = _read(toks, "active_disclosure")
+    assert t.values()["normative_documents"] == {"issued": None, "abolished": None, "in_force": None}
+    assert t.cells["normative_documents"]["issued"].candidates == [6, 65]
+    assert sorted(map(str, t.opens[0].readings)) == ["(6, 5, None)", "(65, None, None)", "(None, 65, None)"]
+
+
+def test_values_a_cell_a_line_after_the_labels_of_two_rows_are_not_dealt_row_by_row():
+    """pdfminer's text of a PDF prints a table's columns as its text boxes: "行政处罚 / 行政强制 / 25 / 9 /
+    减 8 / 0 / 52 / 1" is 行政处罚 25, 减 8, 52 and 行政强制 9, 0, 1 (column by column). Dealt row by row
+    before (行政处罚 25, 9, -8: three wrong cells, no warning); now null, both readings as candidates. Values a
+    line a row after the labels are still dealt row by row."""
+    head = "信息内容\n\n上一年项目数量\n\n本年增/减\n\n处理决定数量\n\n"
+    cells = "\n\n".join(["行政处罚", "行政强制", "25", "9", "减 8", "0", "52", "1"])
+    layout, toks = tokens_from_text(head + cells + "\n\n第二十条第（八）项\n", 0)
+    t = _read(toks, "active_disclosure", "2019")
+    v = t.values()
+    assert v["punishment"] == {"prev_count": None, "change": None, "decisions": None}
+    assert v["coercion"] == {"prev_count": None, "change": None, "decisions": None}
+    assert t.cells["punishment"]["change"].candidates == [-8, 9]
+    assert any("column by column" in w for w in t.warnings)
+
+    rows = "行政处罚\n行政强制\n25 -8 52\n9 0 1\n第二十条第（八）项\n"
+    layout, toks = tokens_from_text("信息内容 上一年项目数量 本年增/减 处理决定数量\n" + rows, 0)
+    v = _read(toks, "active_disclosure", "2019").values()
+    assert v["punishment"] == {"prev_count": 25, "change": -8, "decisions": 52}
+    assert v["coercion"] == {"prev_count": 9, "change": 0, "decisions": 1}

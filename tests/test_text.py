@@ -8,7 +8,7 @@ from gainlp.text import normalize, to_halfwidth
 
 # characters around which normalize() decides something: white space of every kind, line breaks,
 # joinable and non-joinable neighbours, full-width forms, sentence ends, a character that folds to three
-_ALPHABET = list(" \t\u3000\xa0\r\n\f") + list("ab1２3%（）(),，、。;：") + list("件政府信息") + ["㈠", "Ａ", "“", "”"]
+_ALPHABET = list(" \t\u3000\xa0\r\n\f") + list("ab1２3%（）(),，、。;：.[《") + list("件政府信息") + ["㈠", "Ａ", "“", "”"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -34,6 +34,12 @@ def test_offsets_point_at_the_source(text, join_lines):
 
 def test_examples():
     assert normalize("社会公 益组织").text == "社会公益组织"
+    # pypdf's text of a PDF sets a space after an opening mark and after a numbering's point
+    for shortcut in (True, False):
+        assert normalize("“ 平潭国资”微信公众号", shortcut=shortcut).text == "“平潭国资”微信公众号"
+        assert normalize("法规公文( 部门文件)", shortcut=shortcut).text == "法规公文(部门文件)"
+        assert normalize("2. 加强权力运行", shortcut=shortcut).text == "2.加强权力运行"
+        assert normalize("3. 5 million", shortcut=shortcut).text == "3. 5 million"  # not before a digit or a word
     assert normalize("Ａ ｂ").text == "A b"
     assert normalize("收到申请\n5件", join_lines=True).text == "收到申请5件"
     assert normalize("结束。\n下一段", join_lines=True).text == "结束。\n下一段"

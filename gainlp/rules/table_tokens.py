@@ -44,6 +44,7 @@ class Token:
     unit: str = ""  # a measure word printed after the number in its cell ("3个", "152.2万元")
     prose: bool = False  # running prose, not a table cell (a sentence, or a figure inside one)
     x: int | None = None  # the column it starts at in its line, in text laid out in columns (line_rows)
+    alone: bool = False  # the only cell between two empty lines (blank_separated text)
 
     @property
     def blank(self) -> bool:
@@ -255,6 +256,14 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
 
         def flush():
             if para:
+                before = len(toks)
+                _flush_cells()
+                if len(toks) == before + 1:
+                    toks[-1].alone = True
+                para.clear()
+
+        def _flush_cells():
+            if para:
                 groups = _indent_groups(para)
                 if len(groups) == 1 and sum(_whole_label(p) for p, _ in para) > 1:
                     # lines that are each a whole label (rows' "规章 / 规范性文件", nothing between them; header
@@ -267,7 +276,6 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
                 else:  # columns side by side (pdftotext -layout): each read on its own
                     for group in groups:
                         toks.extend(_wrapped_cells(group))
-                para.clear()
 
         for ln, off in lines:
             if ln.strip():
@@ -577,13 +585,17 @@ def _cut_segments(run: str, opened: bool) -> tuple[tuple[int, int, bool], ...]:
 _cached_segments = lru_cache(maxsize=8192)(_cut_segments)
 
 
+_DATE_GAP = re.compile(r" {1,12}")  # the spaces within a line between a date's number and its 年 月 日
+
+
 def _spaced_date_part(folded: str, s: int, e: int) -> bool:
     """Is the number at s:e part of a date printed with spaces around its digits ("截至 2022 年 12 月 31
-    日": pdftotext of a PDF a word processor made sets Latin digits apart)? A year before " 年", a month
-    after 年 before " 月", a day after 月 before " 日"."""
-    if folded[e : e + 1] != " " or e + 1 >= len(folded):
+    日": pdftotext of a PDF a word processor made sets Latin digits apart; "2021     年我局": pypdf's layout
+    text of a justified line)? A year before " 年", a month after 年 before " 月", a day after 月 before " 日"."""
+    gap = _DATE_GAP.match(folded, e)
+    if gap is None or gap.end() >= len(folded):
         return False
-    unit, before = folded[e + 1], folded[:s].rstrip(" ")[-1:]
+    unit, before = folded[gap.end()], folded[:s].rstrip(" ")[-1:]
     number = folded[s:e]
     if unit == "年":
         return bool(re.fullmatch(r"(?:19|20)\d\d", number))

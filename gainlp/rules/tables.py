@@ -345,6 +345,33 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
         row = layout.rows[idx]
         n = len(row.columns)
         queued = waiting + [pending]
+        if layout.name in _NO_ROW_SUMS and len(queued) > 1 and len(values) == sum(
+                len(layout.rows[i].columns) for i, _ in queued) and all(v.row_break or v.alone for v in values) and any(
+                len(layout.rows[i].columns) > 1 for i, _ in queued):
+            # labels, then their values a cell a line (each on a line of its own, or alone between empty
+            # lines), no line holding a row's: row by row, or column by column (pdfminer's text of a PDF
+            # prints a table's columns as its boxes)? The text does not say, and in a table with no sums
+            # across its rows (table 二) nothing can
+            rows = [layout.rows[i] for i, _ in queued]
+            by_row = [v.value for v in values]
+            width = len(rows[0].columns)
+            by_column = [values[j * len(rows) + i].value for i in range(len(rows)) for j in range(width)] \
+                if all(len(r.columns) == width for r in rows) else by_row
+            printed = " ".join(v.text for v in values)
+            table.warnings.append(f"{table.name}.{'/'.join(r.key for r in rows)}: values '{printed}' a cell a line "
+                                  f"after the labels of {len(rows)} rows, row by row or column by column; which, "
+                                  f"the text does not say; left null")
+            at = 0
+            for r in rows:
+                table.cells[r.key] = {c: Placed(None, values[at + j], None, sorted({by_row[at + j], by_column[at + j]}
+                                                                                  - {None}) or None)
+                                      for j, c in enumerate(r.columns)}
+                hard.add(r.key)
+                at += len(r.columns)
+            cursor = idx + 1
+            waiting.clear()
+            pending, values = None, []
+            return
         if len(queued) > 1 and len(values) == sum(len(layout.rows[i].columns) for i, _ in queued):
             # labels, then their values in the same order (pdftotext of a wrapped table): one row each
             at = 0
@@ -358,10 +385,13 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             waiting.clear()
             pending, values = None, []
             return
-        if len(queued) > 1 and values and values[0].row_break and any(not v.blank for v in values):
+        if len(queued) > 1 and values and (values[0].row_break or layout.name in _NO_ROW_SUMS and all(
+                v.alone for v in values)) and any(not v.blank for v in values):
             # one row's values on a line of their own after the labels of several rows: pdftotext sets a
             # row's values at the middle of its cell, which can fall below the next row's label, so
-            # whose they are the text does not say
+            # whose they are the text does not say; nor where cells are parted by empty lines (pdfminer's
+            # text boxes: "规章 / 规范性文件 / 4 / 3", one column of both rows), in table 二, whose rows no
+            # sum can tell apart
             doubtful.append(([layout.rows[i] for i, _ in queued], values))
             hard.update(layout.rows[i].key for i, _ in queued)
             cursor = idx + 1
@@ -693,12 +723,16 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
              last.end, complete=readings.complete)
     table.opens.append(o)
     printed = [v for v in values if not v.blank]
-    if (table.name in _NO_ROW_SUMS and len(printed) > 1 and readings.complete
+    beside_empty = len(printed) == 1 and not printed[0].glued and any(v.blank and not v.text.strip() for v in values)
+    if (table.name in _NO_ROW_SUMS and (len(printed) > 1 or beside_empty) and readings.complete
             and all(b.start > a.end for a, b in zip(printed, printed[1:]))):
-        # pieces printed apart ("1 12"; not a run of digits the model cut, "2135" as 2 / 135): in a table
-        # with no sums across its rows, nothing could tell digits run together from blank cells
+        # pieces printed apart ("1 12"; not a run of digits the model cut, "2135" as 2 / 135), or one
+        # number set apart from its label beside an empty cell ("65" and an empty line under three
+        # columns: 6, 5 and the blank, or 65 and two blanks, one printed as nothing): in a table with no
+        # sums across its rows, nothing could tell digits run together from blank cells
         extra = _readings(values, cells, signed, spare_blanks=True)
-        more = [r for r in extra.found if r[0] not in o.readings]  # (the one-total reading is there already)
+        more = [r for k, r in enumerate(extra.found) if r[0] not in o.readings  # (the one-total reading is there
+                and r[0] not in [x[0] for x in extra.found[:k]]]  # already; a blank may vanish in two places alike)
         if extra.complete and more:
             wide = all(b.start - a.end >= WIDE_GAP for a, b in zip(printed, printed[1:]))
             table.vanishing.append((o, [vals for vals, _ in more], doc_spans(more), wide))
