@@ -15,6 +15,10 @@ Layouts recognised in text (``detect_layout``):
 - ``line_rows``: one row per line, cells separated by spaces (also PDF text dumps).
 - ``cell_lines``: one cell per line with nothing between cells, an empty line an empty cell (a DOCX saved
   as text by LibreOffice or Word); read as ``line_rows`` with each empty line a blank cell.
+- ``tab_blocks``: a browser's ``innerText`` of a table whose cells hold paragraphs (what Selenium,
+  Playwright and a page's own script give a scraper): a tab between cells with empty lines around it
+  ("规章\n\n\t\n\n0\n\n\t\n\n0"), "\t\t" or "\t\n\n\t" around an empty cell, a line without a tab
+  after a cell's text a new row.
 Reader tables (HTML, DOCX, PDF) give tokens straight from their cell grids (``tokens_from_table``).
 """
 from __future__ import annotations
@@ -28,7 +32,8 @@ from gainlp.document import Table
 from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
 from gainlp.text import one_of, parse_cell_number, to_halfwidth
 
-LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows", "cell_lines")
+LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows", "cell_lines",
+           "tab_blocks")
 
 
 @dataclass(slots=True)  # slots: tokens are made by the thousand per report
@@ -100,6 +105,48 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     return split_text(text, start, row_break)
 
 
+def _tab_block_tokens(lines: list[tuple[str, int]]) -> list[Token]:
+    """Cells of a browser's innerText of a table whose cells hold paragraphs (layout ``tab_blocks``): each
+    tab starts a cell; the text after a tab on its line is that cell's (an nbsp alone: an empty cell),
+    else the cell is open and takes the next printed line; a printed line with no cell open starts a
+    row. Empty lines are the paragraphs' margins, nothing."""
+    toks: list[Token] = []
+    open_at: int | None = None  # offset of the tab of a cell still waiting for its text
+    row_start = True  # (only before the first cell: a row starts with a printed line)
+
+    def cell(text: str, at: int, first: bool) -> None:
+        toks.extend(_cell_tokens(text, at, first))
+
+    for ln, off in lines:
+        if not ln.strip() and "\t" not in ln:
+            continue
+        parts = ln.split("\t")
+        pos = off
+        for k, part in enumerate(parts):
+            if k == 0:
+                if part.strip():
+                    if open_at is not None:
+                        cell(part, pos, False)
+                        open_at = None
+                    else:  # no cell open: the line starts a row
+                        cell(part, pos, True)
+                        row_start = False
+            else:
+                if open_at is not None:  # the cell the tab before opened got no text: empty
+                    cell("", open_at + 1, row_start)
+                    row_start = False
+                open_at = None
+                if part or k < len(parts) - 1:  # (an nbsp after the tab: an empty cell, complete)
+                    cell(part, pos, row_start)
+                    row_start = False
+                else:
+                    open_at = pos - 1
+            pos += len(part) + 1
+    if open_at is not None:
+        cell("", open_at + 1, False)
+    return toks
+
+
 def _lines(text: str, base: int) -> list[tuple[str, int]]:
     """(line without its "\\r", document offset) for each line of a table region but page furniture."""
     # page numbers are rare: one search of the region spares a match per line when it has none
@@ -126,6 +173,9 @@ def detect_layout(text: str) -> str:
     if len(pipes) >= max(3, 0.3 * n):
         single_end = sum(1 for ln in pipes if ln.count("|") == 1 and ln.rstrip().endswith("|"))
         return "pipe_cells" if single_end >= 0.7 * len(pipes) else "pipe_rows"
+    tab_only = sum(1 for ln in lines if "\t" in ln and not ln.strip())  # innerText: a tab alone between paragraphs
+    if tab_only >= max(3, 0.3 * n):
+        return "tab_blocks"
     tab_lead = sum(1 for ln in nonempty if ln.startswith("\t") and "\t" not in ln[1:])
     if tab_lead >= 0.4 * n:
         return "tab_cells"
@@ -305,6 +355,8 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
             else:
                 toks.extend(_cell_tokens(ln, off, True))
                 row_break = True
+    elif layout == "tab_blocks":
+        toks.extend(_tab_block_tokens(lines))
     elif layout in ("tab_rows", "pipe_rows"):
         sep = "\t" if layout == "tab_rows" else "|"
         # a leading "|" is a border only where most rows have one; else it opens an empty first cell
