@@ -6,7 +6,9 @@ columns with spaces) on the page, docx2txt on the page's DOCX (LibreOffice's, as
 every cell followed by a blank line), and on the page printed to PDF by Chromium and on the DOCX
 exported to PDF by LibreOffice ("office"), pdfminer.six's ``extract_text`` (its text boxes, each
 column of a table a box) and pypdf's ``extract_text`` (plain, and ``extraction_mode="layout"``): the
-text dumps users make with Python. None is a dependency of gainlp but pdfminer.six (pdfplumber's):
+text dumps users make with Python; and, in headless Chromium driven by Selenium (the test browser,
+``pip install -e '.[dev]'``), the page's ``innerText`` and Selenium's ``element.text``, the text a
+scraper takes from a browser. None is a dependency of gainlp but pdfminer.six (pdfplumber's):
 
     .venv/bin/pip install html2text inscriptis docx2txt pypdf
     .venv/bin/python benchmarks/text_tools.py [--corpus ../shared/data/corpus/pingtan] [--out …]
@@ -16,6 +18,7 @@ Writes a table and the JSON; exit status 1 when any tool's text states a number 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -28,9 +31,27 @@ import gainlp  # noqa: E402
 from cross_format import compare, finish, pages  # noqa: E402
 
 
-def tools() -> dict:
-    """name -> function(page, workdir) -> text, for the tools that are installed."""
+def tools(stack: contextlib.ExitStack) -> dict:
+    """name -> function(page, workdir) -> text, for the tools that are installed (a browser, started on
+    first use, is closed with ``stack``)."""
     out = {}
+    from tests.browser import chromium, missing_browser
+
+    if missing_browser() is None:
+        driver = []
+
+        def browser_text(page: Path, _, script: bool) -> str:
+            if not driver:
+                driver.append(stack.enter_context(chromium()))
+            driver[0].get(page.resolve().as_uri())
+            if script:
+                return driver[0].execute_script("return document.body.innerText")
+            return driver[0].find_element("tag name", "body").text
+
+        out["browser innerText"] = lambda page, work: browser_text(page, work, True)
+        out["Selenium element.text"] = lambda page, work: browser_text(page, work, False)
+    else:
+        print(f"browser texts skipped: {missing_browser()}", file=sys.stderr)
     try:
         import html2text
 
@@ -91,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also every report of this folder of texts (../shared/data/corpus/pingtan), as a page")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "text_tools.json")
     args = ap.parse_args(argv)
-    made = tools()
-    if not made:
-        return 2
     results: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix="gainlp-text-tools-") as tmp:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="gainlp-text-tools-") as tmp:
+        made = tools(stack)
+        if not made:
+            return 2
         workdir = Path(tmp)
         for pid, page in pages(workdir, args.synth, args.corpus):
             page_rec = gainlp.extract(page, model=None)
