@@ -40,7 +40,7 @@ def chromium() -> str | None:
 
 
 def missing(*programs: str) -> list[str]:
-    """Which of "chromium", "pdftotext", "pdftoppm", "soffice" are not installed."""
+    """Which of "chromium", "pdftotext", "pdftoppm", "soffice", "pandoc" are not installed."""
     found = {"chromium": chromium() is not None}
     return [p for p in programs if not found.get(p, shutil.which(p) is not None)]
 
@@ -105,12 +105,25 @@ def docx_to(src: Path, dst: Path, target: str, timeout: int = DEFAULT_TIMEOUT) -
     return _soffice(src, dst, filters[target], f"DOCX to {target.upper()}", timeout)
 
 
+PANDOC_FORMATS = ("gfm", "markdown", "rst")
+
+
+def html_to_markup(src: Path, dst: Path, fmt: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """A page converted by pandoc to GitHub Markdown ("gfm": a table with merged cells kept as HTML),
+    pandoc's Markdown ("markdown": grid tables, or HTML) or reStructuredText ("rst": grid tables)."""
+    if shutil.which("pandoc") is None:
+        raise ConversionError(f"{src}: HTML to {fmt}: pandoc is not installed (apt-get install pandoc)")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    _run(["pandoc", "-f", "html", "-t", fmt, "-o", str(dst), str(src)], src, f"HTML to {fmt}", timeout)
+    return dst
+
+
 def page_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[str, Path]:
     """Every form of a report page, made in ``workdir`` by the programs above: "pdf" (Chromium's print,
     on ``page_size`` paper when given: a CSS @page size, "A5", "A4 landscape"), "pdftotext" (that PDF's
     text, and "pdftotext reading order", the same without -layout), "docx" (LibreOffice's, and "docx txt" and
-    "docx html", that DOCX saved as text and as a web page), "office pdf" (that DOCX exported to PDF) and
-    "office pdftotext"."""
+    "docx html", that DOCX saved as text and as a web page), "office pdf" (that DOCX exported to PDF),
+    "office pdftotext", and where pandoc is installed "pandoc gfm", "pandoc markdown" and "pandoc rst"."""
     printed = page
     if page_size:  # printed on another paper size: lines and table cells wrap elsewhere
         printed = workdir / f"{page.stem}.{page_size}.html"
@@ -124,7 +137,9 @@ def page_forms(page: Path, workdir: Path, page_size: str | None = None) -> dict[
             "docx": docx, "docx txt": docx_to(docx, workdir / f"{page.stem}.docx.txt", "txt"),
             "docx html": docx_to(docx, workdir / f"{page.stem}.docx.html", "html"),
             "office pdf": office_pdf,
-            "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt")}
+            "office pdftotext": pdf_to_text(office_pdf, workdir / f"{page.stem}.office.pdftotext.txt"),
+            **({f"pandoc {fmt}": html_to_markup(page, workdir / f"{page.stem}.pandoc-{fmt}.txt", fmt)
+                for fmt in PANDOC_FORMATS} if shutil.which("pandoc") else {})}
 
 
 def _soffice(src: Path, dst: Path, target: str, what: str, timeout: int) -> Path:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The system programs the test suite drives (Debian/Ubuntu packages): headless Chromium and its driver
-# (browser tests, HTML -> PDF), LibreOffice Writer (HTML -> DOCX), poppler (pdftotext, pdftoppm) and the
+# (browser tests, HTML -> PDF), LibreOffice Writer (HTML -> DOCX), poppler (pdftotext, pdftoppm), pandoc
+# (HTML -> Markdown and reStructuredText) and the
 # Noto CJK fonts (Chinese glyphs in printed PDFs and page images), and the libGL/GLib that OpenCV (OCR of
 # scanned reports) loads. Extracting text, HTML, DOCX and PDF reports needs none of them.
 #
@@ -14,6 +15,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 { command -v pdftotext && command -v pdftoppm; } >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v pandoc >/dev/null 2>&1 || missing+=(pandoc)
 # OpenCV (in the ocr extra, for scanned reports) loads libGL and GLib
 if command -v ldconfig >/dev/null 2>&1; then
   ldconfig -p 2>/dev/null | grep -q "libGL.so.1 " || missing+=(libgl1)

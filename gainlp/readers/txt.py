@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
 from gainlp import limits
 from gainlp.document import Document
-from gainlp.readers.base import ReadError, register
+from gainlp.readers.base import ReadError, TextBuilder, register
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -157,6 +158,33 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# a table printed as HTML inside a text: pandoc's Markdown (GFM too) of a page keeps a table with merged
+# cells as its HTML ("<td colspan="3">一、本年新收…</td>"), whose attributes' digits were read as cells
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _with_html_tables(text: str, raw: bytes, path: str) -> Document | None:
+    """A text whose tables are printed as HTML: its other lines as they are, each such table as its grid
+    (a reader table, as the HTML reader's); None where no table is."""
+    tables = list(_HTML_TABLE.finditer(text)) if "</table" in text.lower() else []
+    if not tables:
+        return None
+    from gainlp.readers.html import table_grid
+
+    builder = TextBuilder()
+    pos = 0
+    for m in tables:
+        if text[pos:m.start()].strip("\n"):
+            builder.add_lines(text[pos:m.start()].strip("\n"))
+        grid = table_grid(m.group())
+        if grid is not None:
+            builder.add_table(grid)
+        pos = m.end()
+    if text[pos:].strip("\n"):
+        builder.add_lines(text[pos:].strip("\n"))
+    return builder.document(raw, path, "txt")
+
+
 @register("txt", ".txt", ".text", ".md")
 def read_txt(raw: bytes, path: str) -> Document:
     if not raw.strip():
@@ -166,7 +194,12 @@ def read_txt(raw: bytes, path: str) -> Document:
     text = _normalise_newlines(text)
     if not text.strip():
         raise ReadError(path, "empty file")
-    doc = Document.from_text(text, path=path, fmt="txt", raw=raw)
+    doc = _with_html_tables(text, raw, path)
+    if doc is not None:
+        warnings = [*warnings, "tables printed as HTML inside the text (pandoc's Markdown of a page): read as "
+                               "tables, the rest as lines of text"]
+    else:
+        doc = Document.from_text(text, path=path, fmt="txt", raw=raw)
     doc.meta = {"encoding": encoding}
     doc.warnings = warnings
     return doc

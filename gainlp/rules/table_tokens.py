@@ -15,6 +15,9 @@ Layouts recognised in text (``detect_layout``):
 - ``line_rows``: one row per line, cells separated by spaces (also PDF text dumps).
 - ``cell_lines``: one cell per line with nothing between cells, an empty line an empty cell (a DOCX saved
   as text by LibreOffice or Word); read as ``line_rows`` with each empty line a blank cell.
+- ``grid``: a grid table of reStructuredText or pandoc's Markdown ("+------+------+" between rows, "|"
+  between cells, each cell's text wrapped over the row's lines in its column; CJK characters two columns
+  wide).
 - ``tab_blocks``: a browser's ``innerText`` of a table whose cells hold paragraphs (what Selenium,
   Playwright and a page's own script give a scraper): a tab between cells with empty lines around it
   ("规章\n\n\t\n\n0\n\n\t\n\n0"), "\t\t" or "\t\n\n\t" around an empty cell, a line without a tab
@@ -24,6 +27,7 @@ Reader tables (HTML, DOCX, PDF) give tokens straight from their cell grids (``to
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +37,7 @@ from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
 from gainlp.text import one_of, parse_cell_number, to_halfwidth
 
 LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows", "cell_lines",
-           "tab_blocks")
+           "tab_blocks", "grid")
 
 
 @dataclass(slots=True)  # slots: tokens are made by the thousand per report
@@ -105,6 +109,88 @@ def _cell_tokens(text: str, start: int, row_break: bool) -> list[Token]:
     return split_text(text, start, row_break)
 
 
+_GRID_RULE = re.compile(r"[^\S\n]*\+(?:[-=:]+\+)+[^\S\n]*")  # a grid table's line between rows
+_GRID_PARTIAL_RULE = re.compile(r"[^\S\n]*[|+][ |+:=-]*\+[-=:]+\+[ |+:=-]*")  # under a cell spanning rows
+
+
+def _display_columns(line: str) -> list[int]:
+    """The display column where each character of a line starts (CJK and full-width: two wide)."""
+    cols, at = [], 0
+    for ch in line:
+        cols.append(at)
+        at += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return cols
+
+
+def _grid_tokens(lines: list[tuple[str, int]]) -> list[Token]:
+    """Cells of a grid table (layout ``grid``): the rows between rule lines, each column's text joined over
+    the row's lines (placed by display column, so that CJK text stays in its column). The empty cells
+    before a row's last label are the label's columns (a merged cell the grid could not print), and those
+    of a row that prints no number are a title's or a header's: not value cells."""
+    toks: list[Token] = []
+    edges: list[int] = []  # display columns of the "+" of the last full rule
+    block: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        if not block or len(edges) < 2:
+            block.clear()
+            return
+        parts: list[list[tuple[str, int]]] = [[] for _ in edges[:-1]]
+        for ln, off in block:
+            cols = _display_columns(ln)
+            for m in re.finditer(r"[^|]+", ln):
+                text = m.group()
+                if not text.strip():
+                    continue
+                lead = len(text) - len(text.lstrip())
+                col = bisect_left(edges, cols[m.start()] + 1) - 1
+                if 0 <= col < len(parts):
+                    parts[col].append((text.strip(), off + m.start() + lead))
+        cells = [_grid_cell(p) for p in parts]
+        last_label = max((k for k, c in enumerate(cells) if c and any(t.kind == "label" for t in c)), default=-1)
+        printed = any(t.kind == "value" for c in cells for t in c)
+        first = True
+        for k, (cell, p) in enumerate(zip(cells, parts)):
+            if not p:
+                if k < last_label or not printed:
+                    continue  # a label's column, or a row of labels only (a title, a header)
+                cell = [Token("value", "", block[0][1], block[0][1], None)]
+            for t in cell:
+                t.row_break = first
+                first = False
+                toks.append(t)
+        block.clear()
+
+    for ln, off in lines:
+        if _GRID_RULE.fullmatch(ln):
+            flush()
+            cols = _display_columns(ln)
+            edges = [cols[k] for k, ch in enumerate(ln) if ch == "+"]
+        elif _GRID_PARTIAL_RULE.fullmatch(ln):
+            flush()  # a cell spanning rows: its text is cut between them
+        elif ln.strip():
+            block.append((ln, off))
+    flush()
+    return toks
+
+
+def _grid_cell(parts: list[tuple[str, int]]) -> list[Token]:
+    """The tokens of one grid cell from its pieces on successive lines (text wrapped in its column)."""
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return _cell_tokens(parts[0][0], parts[0][1], False)
+    text = parts[0][0]
+    for piece, _ in parts[1:]:
+        text += (" " if text[-1:].isascii() and text[-1:].isalnum() and piece[:1].isascii() and piece[:1].isalnum()
+                 else "") + piece
+    toks = _cell_tokens(text, parts[0][1], False)
+    end = parts[-1][1] + len(parts[-1][0])
+    for t in toks:  # the pieces are not one span of the text: each token spans the cell's lines
+        t.start, t.end = parts[0][1], end
+    return toks
+
+
 def _tab_block_tokens(lines: list[tuple[str, int]]) -> list[Token]:
     """Cells of a browser's innerText of a table whose cells hold paragraphs (layout ``tab_blocks``): each
     tab starts a cell; the text after a tab on its line is that cell's (an nbsp alone: an empty cell),
@@ -169,6 +255,8 @@ def detect_layout(text: str) -> str:
     if not nonempty:
         return "line_rows"
     n = len(nonempty)
+    if sum(bool(_GRID_RULE.fullmatch(ln)) for ln in nonempty) >= 2:
+        return "grid"
     pipes = [ln for ln in nonempty if "|" in ln]
     if len(pipes) >= max(3, 0.3 * n):
         single_end = sum(1 for ln in pipes if ln.count("|") == 1 and ln.rstrip().endswith("|"))
@@ -357,6 +445,8 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
                 row_break = True
     elif layout == "tab_blocks":
         toks.extend(_tab_block_tokens(lines))
+    elif layout == "grid":
+        toks.extend(_grid_tokens(lines))
     elif layout in ("tab_rows", "pipe_rows"):
         sep = "\t" if layout == "tab_rows" else "|"
         # a leading "|" is a border only where most rows have one; else it opens an empty first cell

@@ -87,6 +87,8 @@ class AssembledTable:
     # values of its last rows read from after its region (text in reading order that prints them after
     # the next table's heading): the next table reads without them
     spilled: list[Token] = field(default_factory=list)
+    # where its printed words start: its first label, a block title or a header word as well as a row's
+    opened_at: int | None = None
 
     def values(self) -> dict[str, dict[str, int | float | None]]:
         return {r: {c: p.value for c, p in cols.items()} for r, cols in self.cells.items()}
@@ -422,6 +424,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             if len(key) > MAX_LABEL_KEY or _PROSE_MARK.search(tok.text):
                 commit()  # prose ends a table row
                 continue
+            if table.opened_at is None:
+                table.opened_at = tok.start
             idx = m.row(key, cursor, printed_numeral(tok.text))
             if idx is None:
                 idx = _piece_row(m, tok.text, cursor)
@@ -1288,7 +1292,8 @@ def oriented(printed: AssembledTable, moved: AssembledTable, template: str, exac
 
 
 def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, int] | None:
-    """The text a table read claims, where no narrative is: from its first label to its last cell inside
+    """The text a table read claims, where no narrative is: from its first word (a title, a header or a
+    row's label) to its last cell inside
     its region (prose of the same section before or after it is narrative). None when no cell of it could
     be read: where its labels stand in prose ("被申请行政复议14件、提起行政诉讼5件"), the counts are narrative."""
     if not any(v is not None for cols in table.values().values() for v in cols.values()):
@@ -1296,6 +1301,8 @@ def table_extent(table: AssembledTable, region: tuple[int, int]) -> tuple[int, i
     toks = list(table.label_tokens) + list(table.soft_labels.values())
     toks += [p.token for cols in table.cells.values() for p in cols.values() if p.token is not None]
     spans = [(t.start, t.end) for t in toks] + [(o.start, o.end) for o in table.opens]  # digits run together too
+    if spans and table.opened_at is not None:  # its titles and headers too ("第二 / 十条第（一）项" of a grid)
+        spans.append((table.opened_at, table.opened_at))
     if not spans:
         return region
     return max(region[0], min(s for s, _ in spans)), min(region[1], max(e for _, e in spans))
