@@ -5,7 +5,8 @@ Tools: html2text (Markdown: tables as "cell| cell| cell" rows) and inscriptis (t
 columns with spaces) on the page, docx2txt on the page's DOCX (LibreOffice's, as in cross_format:
 every cell followed by a blank line), and on the page printed to PDF by Chromium and on the DOCX
 exported to PDF by LibreOffice ("office"), pdfminer.six's ``extract_text`` (its text boxes, each
-column of a table a box) and pypdf's ``extract_text`` (plain, and ``extraction_mode="layout"``): the
+column of a table a box) and pypdf's ``extract_text`` (plain, and ``extraction_mode="layout"``), pandoc's
+plain text of the page (its simple tables, each row's cells wrapped over lines): the
 text dumps users make with Python; and, in headless Chromium driven by Selenium (the test browser,
 ``pip install -e '.[dev]'``), the page's ``innerText`` and Selenium's ``element.text``, the text a
 scraper takes from a browser. None is a dependency of gainlp but pdfminer.six (pdfplumber's):
@@ -72,6 +73,13 @@ def tools(stack: contextlib.ExitStack) -> dict:
         out["docx2txt"] = lambda page, work: docx2txt.process(str(html_to_docx(page, work / f"{page.stem}.docx")))
     except ImportError:
         print("docx2txt is not installed (pip install docx2txt): skipped", file=sys.stderr)
+    import shutil
+
+    if shutil.which("pandoc"):  # (its gfm, markdown and rst are cross_format's forms)
+        from gainlp.convert import html_to_markup
+
+        out["pandoc plain"] = lambda page, work: html_to_markup(page, work / f"{page.stem}.plain.txt", "plain").read_text(
+            encoding="utf-8")
     from pdfminer.high_level import extract_text
 
     for pdf in ("pdf", "office pdf"):

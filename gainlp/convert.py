@@ -2,8 +2,9 @@
 
 Reports reach users as the published web page, as that page printed to PDF by a browser, as the
 ``pdftotext -layout`` text of such a PDF (or its text in reading order, as plain ``pdftotext`` gives it), as
-a DOCX saved from the page (and that DOCX saved as text or as a web page), and as the PDF an office
-exports from its DOCX. The tests and benchmarks
+a DOCX saved from the page (and that DOCX saved as text or as a web page), as the PDF an office
+exports from its DOCX, and as the Markdown or reStructuredText pandoc makes of the page. The tests and
+benchmarks
 make those forms with the same programs (Debian packages, installed by scripts/setup-system.sh):
 
 * :func:`html_to_pdf`: headless Chromium ``--print-to-pdf`` (site menus, page breaks and repeated table
@@ -12,7 +13,8 @@ make those forms with the same programs (Debian packages, installed by scripts/s
 * :func:`html_to_docx`: LibreOffice Writer, ``soffice --headless --convert-to docx``;
 * :func:`docx_to_pdf`: LibreOffice Writer's PDF export of a DOCX, as offices make the PDFs they publish;
 * :func:`docx_to`: LibreOffice Writer's text or HTML of a DOCX (a cell a line; Writer's own web page);
-* :func:`pdf_to_images`: poppler's ``pdftoppm`` (page images, for scans).
+* :func:`pdf_to_images`: poppler's ``pdftoppm`` (page images, for scans);
+* :func:`html_to_markup`: pandoc's GitHub Markdown, Markdown, reStructuredText or plain text of a page.
 
 Each raises :class:`ConversionError` (one line naming the file) when the program is missing or fails.
 """
@@ -110,7 +112,8 @@ PANDOC_FORMATS = ("gfm", "markdown", "rst")
 
 def html_to_markup(src: Path, dst: Path, fmt: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
     """A page converted by pandoc to GitHub Markdown ("gfm": a table with merged cells kept as HTML),
-    pandoc's Markdown ("markdown": grid tables, or HTML) or reStructuredText ("rst": grid tables)."""
+    pandoc's Markdown ("markdown": grid tables, or HTML), reStructuredText ("rst": grid tables) or plain
+    text ("plain": simple tables, a row's cells wrapped over lines)."""
     if shutil.which("pandoc") is None:
         raise ConversionError(f"{src}: HTML to {fmt}: pandoc is not installed (apt-get install pandoc)")
     dst.parent.mkdir(parents=True, exist_ok=True)
