@@ -76,7 +76,8 @@ def read_bytes(raw: bytes, path: Path | str, fmt: str | None = None, limits: _li
     a web page's source is read as the page, with a warning: as text its tables were markup."""
     path = Path(path)
     spec = _spec_for(path, fmt)
-    if spec.fmt == "txt" and fmt is None and html_source(raw):
+    page_source = spec.fmt == "txt" and fmt is None and html_source(raw)
+    if page_source:
         spec = READERS["html"]
     name = str(path)
     limits = limits or _limits.active()
@@ -85,7 +86,7 @@ def read_bytes(raw: bytes, path: Path | str, fmt: str | None = None, limits: _li
         doc = spec.func(raw, name)
     limits.check_chars(name, len(doc.text))
     doc.path = name
-    if spec.fmt == "html" and _spec_for(path, fmt).fmt == "txt":
+    if page_source:
         doc.warnings = [*doc.warnings, "the text is a web page's source (HTML): read as the page"]
     doc.format = spec.fmt
     return doc

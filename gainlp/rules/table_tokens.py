@@ -198,10 +198,9 @@ def _tab_block_tokens(lines: list[tuple[str, int]]) -> list[Token]:
     row. Empty lines are the paragraphs' margins, nothing."""
     toks: list[Token] = []
     open_at: int | None = None  # offset of the tab of a cell still waiting for its text
-    row_start = True  # (only before the first cell: a row starts with a printed line)
 
     def cell(text: str, at: int, first: bool) -> None:
-        toks.extend(_cell_tokens(text, at, first))
+        toks.extend(_cell_tokens(text, at, first or not toks))
 
     for ln, off in lines:
         if not ln.strip() and "\t" not in ln:
@@ -216,15 +215,12 @@ def _tab_block_tokens(lines: list[tuple[str, int]]) -> list[Token]:
                         open_at = None
                     else:  # no cell open: the line starts a row
                         cell(part, pos, True)
-                        row_start = False
             else:
                 if open_at is not None:  # the cell the tab before opened got no text: empty
-                    cell("", open_at + 1, row_start)
-                    row_start = False
+                    cell("", open_at + 1, False)
                 open_at = None
                 if part or k < len(parts) - 1:  # (an nbsp after the tab: an empty cell, complete)
-                    cell(part, pos, row_start)
-                    row_start = False
+                    cell(part, pos, False)
                 else:
                     open_at = pos - 1
             pos += len(part) + 1

@@ -1094,7 +1094,7 @@ def read_table(tokens: list[Token], layout: TableLayout, template: str,
         table = oriented(table, other, template, exact=dealt is not None)
         if table is other and spilled:
             table.spilled = spilled
-            table.warnings.append(f"{table.name}: the values of its last {len(after[:k])} rows printed after the "
+            table.warnings.append(f"{table.name}: the values of its last {k} rows printed after the "
                                   f"table, at the start of the next table's text (text in reading order); read as "
                                   f"those rows'")
     return table
