@@ -22,7 +22,7 @@ from gainlp.rules.narrative import (SENTENCE_BREAK, Stated, before_open_bracket,
                                    clean_subject, count_subject, counted_again, is_no_count, lone_verb, quantities,
                                    malformed_subject, names_a_change, read_quantity)
 from gainlp.rules.sections import one_line_title, printed_numeral, section_numbers
-from gainlp.rules.table_tokens import Token
+from gainlp.rules.table_tokens import WRAPPED_CELL_LAYOUTS, Token
 from gainlp.rules.tables import AssembledTable, read_tables, table_extent, table_regions, tokens_for_region
 from gainlp.template import TABLE_NAMES, load_spec
 from gainlp.text import CN_NUMERAL_CHARS, normalize, parse_cell_number
@@ -164,10 +164,14 @@ def _table_tokens(doc: Document, spans: list[Span], start: int, end: int) -> lis
     cell begins and ends. A model token inside one printed cell of its own kind takes that cell's
     extent (a label wrapped over two lines, which the model may tag as two, is one cell; a number the
     model split is one number), except digits run together, which only the model can split. Blank
-    cells, which the model does not tag, come from the layout, as do the row starts.
+    cells, which the model does not tag, come from the layout, as do the row starts. Where a cell's text
+    is no one span of the text (a grid table's cell wrapped over lines between its neighbours' text), the
+    printed grid is the reading: the layout's cells as they are.
     """
+    layout_name, layout = tokens_for_region(doc, start, end)
+    if layout_name in WRAPPED_CELL_LAYOUTS:
+        return layout
     model = _model_tokens(doc, spans, start, end)
-    _, layout = tokens_for_region(doc, start, end)
     layout = sorted(layout, key=lambda t: t.start)
     layout_starts = [t.start for t in layout]
 

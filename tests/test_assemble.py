@@ -457,3 +457,22 @@ def test_headings_inside_a_one_line_body():
     assert [(s.number, s.title) for s in secs] == [(1, "总体情况"), (2, "主动公开政府信息情况"),
                                                    (3, "收到和处理政府信息公开申请情况")]
     assert secs[0].start == text.index("一、总体情况")
+
+
+def test_a_grid_tables_cells_are_the_model_paths_reading_as_printed():
+    """A grid table's cell is wrapped over lines between its neighbours' text, so no model span can be
+    fitted to it: "1.   | 0 | 0 …" then "属于", "国家", "秘密" below put the label's pieces after its row's
+    values, and the model path gave a blank row the next row's zeros (pandoc's rst of jjf-2021: 14 cells
+    "0 for a blank"). There the layout's cells are the reading, whatever the model tagged."""
+    from gainlp.assemble import _table_tokens
+    from gainlp.rules.tables import tokens_for_region
+
+    text = ("+------+------+------+\n| 规章 | 0    | 1    |\n+------+------+------+\n"
+            "| 行政 | 2    | 3    |\n| 规范 |      |      |\n| 性文 |      |      |\n| 件   |      |      |\n"
+            "+------+------+------+\n")
+    doc = Document(text=text)
+    noise = [Span(k, k + 1, "TABLE_LABEL", "model", 0.9) for k, ch in enumerate(text) if ch.isdigit()]
+    layout_name, layout = tokens_for_region(doc, 0, len(text))
+    assert layout_name == "grid"
+    got = _table_tokens(doc, noise, 0, len(text))
+    assert [(t.kind, t.text, t.start) for t in got] == [(t.kind, t.text, t.start) for t in layout]

@@ -36,6 +36,9 @@ from gainlp.document import Table
 from gainlp.template import TABLE_NAMES, TEMPLATES, label_key, load_spec
 from gainlp.text import one_of, parse_cell_number, to_halfwidth
 
+# layouts whose cells' text is no one span of the document: a cell wrapped over lines between its
+# neighbours' text (a grid table)
+WRAPPED_CELL_LAYOUTS = ("grid",)
 LAYOUTS = ("blank_separated", "tab_cells", "tab_rows", "pipe_rows", "pipe_cells", "line_rows", "cell_lines",
            "tab_blocks", "grid")
 
@@ -122,6 +125,12 @@ def _display_columns(line: str) -> list[int]:
     return cols
 
 
+def _at_display_column(line: str, col: int) -> int:
+    """The index of the first character of ``line`` at or after display column ``col`` (its end if none)."""
+    cols = _display_columns(line)
+    return bisect_left(cols, col) if cols else 0
+
+
 def _grid_tokens(lines: list[tuple[str, int]]) -> list[Token]:
     """Cells of a grid table (layout ``grid``): the rows between rule lines, each column's text joined over
     the row's lines (placed by display column, so that CJK text stays in its column). The empty cells
@@ -154,7 +163,8 @@ def _grid_tokens(lines: list[tuple[str, int]]) -> list[Token]:
             if not p:
                 if k < last_label or not printed:
                     continue  # a label's column, or a row of labels only (a title, a header)
-                cell = [Token("value", "", block[0][1], block[0][1], None)]
+                at = _at_display_column(block[0][0], edges[k] + 1) + block[0][1]  # in its column, on the row's first line
+                cell = [Token("value", "", at, at, None)]
             for t in cell:
                 t.row_break = first
                 first = False
