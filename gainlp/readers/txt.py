@@ -161,12 +161,13 @@ def _normalise_newlines(text: str) -> str:
 # a table printed as HTML inside a text: pandoc's Markdown (GFM too) of a page keeps a table with merged
 # cells as its HTML ("<td colspan="3">一、本年新收…</td>"), whose attributes' digits were read as cells
 _HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TABLE_END = re.compile(r"</table", re.IGNORECASE)
 
 
 def _with_html_tables(text: str, raw: bytes, path: str) -> Document | None:
     """A text whose tables are printed as HTML: its other lines as they are, each such table as its grid
     (a reader table, as the HTML reader's); None where no table is."""
-    tables = list(_HTML_TABLE.finditer(text)) if "</table" in text.lower() else []
+    tables = list(_HTML_TABLE.finditer(text)) if _HTML_TABLE_END.search(text) else []
     if not tables:
         return None
     from gainlp.readers.html import table_grid

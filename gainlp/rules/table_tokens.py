@@ -401,13 +401,6 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
         def flush():
             if para:
                 before = len(toks)
-                _flush_cells()
-                if len(toks) == before + 1:
-                    toks[-1].alone = True
-                para.clear()
-
-        def _flush_cells():
-            if para:
                 groups = _indent_groups(para)
                 if len(groups) == 1 and sum(_whole_label(p) for p, _ in para) > 1:
                     # lines that are each a whole label (rows' "规章 / 规范性文件", nothing between them; header
@@ -420,6 +413,9 @@ def tokens_from_text(text: str, base: int, layout: str | None = None,
                 else:  # columns side by side (pdftotext -layout): each read on its own
                     for group in groups:
                         toks.extend(_wrapped_cells(group))
+                if len(toks) == before + 1:
+                    toks[-1].alone = True
+                para.clear()
 
         for ln, off in lines:
             if ln.strip():

@@ -347,14 +347,14 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
         row = layout.rows[idx]
         n = len(row.columns)
         queued = waiting + [pending]
-        if layout.name in _NO_ROW_SUMS and len(queued) > 1 and len(values) == sum(
-                len(layout.rows[i].columns) for i, _ in queued) and all(v.row_break or v.alone for v in values) and any(
-                len(layout.rows[i].columns) > 1 for i, _ in queued):
+        rows = [layout.rows[i] for i, _ in queued]
+        cells = sum(len(r.columns) for r in rows)
+        if layout.name in _NO_ROW_SUMS and len(queued) > 1 and len(values) == cells and all(
+                v.row_break or v.alone for v in values) and any(len(r.columns) > 1 for r in rows):
             # labels, then their values a cell a line (each on a line of its own, or alone between empty
             # lines), no line holding a row's: row by row, or column by column (pdfminer's text of a PDF
             # prints a table's columns as its boxes)? The text does not say, and in a table with no sums
             # across its rows (table 二) nothing can
-            rows = [layout.rows[i] for i, _ in queued]
             by_row = [v.value for v in values]
             width = len(rows[0].columns)
             by_column = [values[j * len(rows) + i].value for i in range(len(rows)) for j in range(width)] \
@@ -374,7 +374,7 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             waiting.clear()
             pending, values = None, []
             return
-        if len(queued) > 1 and len(values) == sum(len(layout.rows[i].columns) for i, _ in queued):
+        if len(queued) > 1 and len(values) == cells:
             # labels, then their values in the same order (pdftotext of a wrapped table): one row each
             at = 0
             for i, tok in queued:
@@ -394,8 +394,8 @@ def assemble(tokens: list[Token], layout: TableLayout) -> AssembledTable:
             # whose they are the text does not say; nor where cells are parted by empty lines (pdfminer's
             # text boxes: "规章 / 规范性文件 / 4 / 3", one column of both rows), in table 二, whose rows no
             # sum can tell apart
-            doubtful.append(([layout.rows[i] for i, _ in queued], values))
-            hard.update(layout.rows[i].key for i, _ in queued)
+            doubtful.append((rows, values))
+            hard.update(r.key for r in rows)
             cursor = idx + 1
             waiting.clear()
             pending, values = None, []
@@ -735,8 +735,12 @@ def _open(table: AssembledTable, cells: list[str], values: list[Token], label: s
         # columns: 6, 5 and the blank, or 65 and two blanks, one printed as nothing): in a table with no
         # sums across its rows, nothing could tell digits run together from blank cells
         extra = _readings(values, cells, signed, spare_blanks=True)
-        more = [r for k, r in enumerate(extra.found) if r[0] not in o.readings  # (the one-total reading is there
-                and r[0] not in [x[0] for x in extra.found[:k]]]  # already; a blank may vanish in two places alike)
+        # each new reading once (the one-total reading is there already; a blank may vanish in two places alike)
+        seen, more = set(o.readings), []
+        for r in extra.found:
+            if r[0] not in seen:
+                seen.add(r[0])
+                more.append(r)
         if extra.complete and more:
             wide = all(b.start - a.end >= WIDE_GAP for a, b in zip(printed, printed[1:]))
             table.vanishing.append((o, [vals for vals, _ in more], doc_spans(more), wide))
